@@ -147,6 +147,8 @@ func parseMySQL(raw string) (urlConfig, error) {
 	cfg.Net, cfg.Addr = "tcp", hostPort(u, "localhost", "3306")
 	cfg.Timeout = defaultConnectTimeout
 	cfg.ParseTime = false
+	// RowsAffected counts matched rows, as on SQLite and PostgreSQL, not only changed ones.
+	cfg.ClientFoundRows = true
 	cfg.Params = map[string]string{"sql_mode": "'TRADITIONAL,ANSI_QUOTES'"}
 	if err := cfg.Apply(mysql.Charset("utf8mb4", "utf8mb4_bin")); err != nil {
 		return urlConfig{}, err

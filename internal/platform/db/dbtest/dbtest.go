@@ -66,14 +66,23 @@ func ForEach(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 // when the test ends.
 func Open(t testing.TB, d db.Dialect) *db.DB {
 	t.Helper()
+	return openURL(t, URL(t, d))
+}
+
+// URL creates a fresh, empty database of dialect d and returns its URL, for
+// handing to another process such as a gostack server under test. The
+// database is removed when the test ends; on PostgreSQL every connection to it
+// must be closed by then (register the process's stop after calling URL).
+func URL(t testing.TB, d db.Dialect) string {
+	t.Helper()
 	switch d {
 	case db.SQLite:
-		return openURL(t, "sqlite:///"+filepath.Join(t.TempDir(), "test.db"))
+		return "sqlite:///" + filepath.Join(t.TempDir(), "test.db")
 	case db.MySQL, db.Postgres:
-		return openOnServer(t, serverFor(d))
+		return createOnServer(t, serverFor(d))
 	default:
 		t.Fatalf("dbtest: unknown dialect %q", d)
-		return nil
+		return ""
 	}
 }
 
@@ -141,8 +150,8 @@ func (s *server) connect() (*db.DB, error) {
 	return s.admin, s.err
 }
 
-// openOnServer creates a database on s, opens it, and drops it at cleanup.
-func openOnServer(t testing.TB, s *server) *db.DB {
+// createOnServer creates a database on s, returns its URL, and drops it at cleanup.
+func createOnServer(t testing.TB, s *server) string {
 	t.Helper()
 	admin, err := s.connect()
 	if err != nil {
@@ -165,7 +174,7 @@ func openOnServer(t testing.TB, s *server) *db.DB {
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
 	}
-	return openURL(t, url)
+	return url
 }
 
 // drop removes a test database; cleanups run in reverse order, so the

@@ -142,8 +142,8 @@ func TestUnreachableServerFailsWithHowToStartIt(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				openOnServer(rec, tt.server)
-				t.Error("openOnServer returned")
+				createOnServer(rec, tt.server)
+				t.Error("createOnServer returned")
 			}()
 			<-done
 			for _, want := range tt.want {
