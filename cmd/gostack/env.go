@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/gostack/gostack/internal/identity"
+	"github.com/gostack/gostack/internal/platform/auth"
 	"github.com/gostack/gostack/internal/platform/config"
 	"github.com/gostack/gostack/internal/platform/db"
 )
@@ -38,6 +39,7 @@ func schema() *config.Schema {
 			Help: "The region bootstrap creates and registers the identity endpoints in."},
 	)
 	identity.RegisterOptions(s)
+	auth.RegisterOptions(s)
 	return s
 }
 

@@ -20,6 +20,9 @@ func (s *Service) Routes(mux *http.ServeMux) {
 	open("GET /v3", s.version)
 	open("GET /v3/{$}", s.version)
 	open("POST /v3/auth/tokens", s.issueToken)
+	// Like Keystone, a self-service password change needs no token (the original password
+	// proves who is asking), so users whose password expired can still change it.
+	open("POST /v3/users/{id}/password", s.changePassword)
 	secured("GET /v3/auth/tokens", s.validateToken)
 	secured("HEAD /v3/auth/tokens", s.validateToken)
 	secured("DELETE /v3/auth/tokens", s.revokeToken)

@@ -69,7 +69,7 @@ func RegisterOptions(s *config.Schema) {
 		config.Opt{Name: "password_regex_description", Type: config.String,
 			Help: "The human-readable requirement shown when a password does not match password_regex."},
 		config.Opt{Name: "unique_last_password_count", Type: config.Int, Default: "0", Min: config.IntBound(0),
-			Help: "How many of a user's previous passwords a new one must differ from (0 or 1 disables the check)."},
+			Help: "How many of a user's most recent passwords a new one must differ from; 0 disables the check."},
 		config.Opt{Name: "minimum_password_age", Type: config.Int, Default: "0", Min: config.IntBound(0),
 			Help: "Days a user must wait before changing their password again."},
 	)

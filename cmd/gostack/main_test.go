@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gostack-cmd-test")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "gostack")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// gostack runs the binary and returns its combined output and error.
+func gostack(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	return string(out), err
+}
+
+// writeConf writes a configuration file and returns its path.
+func writeConf(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "gostack.conf")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestSamples(t *testing.T) {
+	out, err := gostack(t, "config", "sample")
+	if err != nil {
+		t.Fatal(err, out)
+	}
+	for _, want := range []string{"[token]", "#expiration = 86400", "[database]", "#connection = <None>", "[security_compliance]", "[fernet_tokens]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("config sample lacks %q", want)
+		}
+	}
+	out, err = gostack(t, "policy", "sample", "identity")
+	if err != nil || !strings.Contains(out, `#"identity:create_user":`) {
+		t.Errorf("policy sample: %v\n%s", err, out)
+	}
+	if out, err = gostack(t, "policy", "sample", "nosuch"); err == nil || !strings.Contains(out, "identity") {
+		t.Errorf("policy sample of an unknown service: %v %s", err, out)
+	}
+	if out, err = gostack(t, "frobnicate"); err == nil || !strings.Contains(out, "usage: gostack") {
+		t.Errorf("unknown command: %v %s", err, out)
+	}
+}
+
+func TestConfigProblemsNameFileSectionAndKey(t *testing.T) {
+	state := t.TempDir()
+	typo := writeConf(t, "[token]\nexpiraton = 5\n")
+	out, err := gostack(t, "db", "sync", "--config-file", typo, "--state-dir", state)
+	if err != nil || !strings.Contains(out, "gostack.conf:2: [token] expiraton") {
+		t.Errorf("unknown option: want a warning naming file, section and key; got %v\n%s", err, out)
+	}
+	bad := writeConf(t, "[token]\nexpiration = soon\n")
+	out, err = gostack(t, "db", "sync", "--config-file", bad, "--state-dir", state)
+	if err == nil || !strings.Contains(out, "gostack.conf:2: [token] expiration") {
+		t.Errorf("malformed value: want an error naming file, section and key; got %v\n%s", err, out)
+	}
+}
+
+func TestConfiguredDatabaseNeedsDBSync(t *testing.T) {
+	state := t.TempDir()
+	conf := writeConf(t, fmt.Sprintf("[database]\nconnection = sqlite:///%s/configured.db\n", state))
+	out, err := gostack(t, "serve", "--config-file", conf, "--state-dir", state)
+	if err == nil || !strings.Contains(out, `run "gostack db sync"`) {
+		t.Fatalf("serve on an unsynced database: %v\n%s", err, out)
+	}
+	if out, err = gostack(t, "db", "sync", "--config-file", conf, "--state-dir", state); err != nil {
+		t.Fatal(err, out)
+	}
+	out, err = gostack(t, "db", "version", "--config-file", conf, "--state-dir", state)
+	if err != nil || !strings.Contains(out, "identity: 1 of 1 (up to date)") {
+		t.Errorf("db version: %v\n%s", err, out)
+	}
+	out, err = gostack(t, "bootstrap", "--bootstrap-password", "pw", "--config-file", conf, "--state-dir", state)
+	if err != nil || !strings.Contains(out, "created the admin user admin") {
+		t.Errorf("bootstrap: %v\n%s", err, out)
+	}
+	if rc, err := os.ReadFile(filepath.Join(state, "adminrc")); err != nil || !strings.Contains(string(rc), "OS_PASSWORD='pw'") {
+		t.Errorf("adminrc: %v\n%s", err, rc)
+	}
+}
+
+func TestFernetRotate(t *testing.T) {
+	state := t.TempDir()
+	if out, err := gostack(t, "fernet", "setup", "--state-dir", state); err != nil || !strings.Contains(out, "keys [0 1]") {
+		t.Fatalf("fernet setup: %v\n%s", err, out)
+	}
+	if out, err := gostack(t, "fernet", "rotate", "--state-dir", state); err != nil || !strings.Contains(out, "keys [0 1 2]") {
+		t.Fatalf("fernet rotate: %v\n%s", err, out)
+	}
+}
+
+// TestServeRestartIsIdempotent starts an unconfigured gostack twice on one state directory:
+// the second start keeps the admin, its password and adminrc.
+func TestServeRestartIsIdempotent(t *testing.T) {
+	state := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	conf := writeConf(t, fmt.Sprintf("[eventlet_server]\npublic_bind_host = 127.0.0.1\npublic_port = %d\n[identity]\npassword_hash_rounds = 4\n", port))
+	serveOnce(t, conf, state, port)
+	rc1, err := os.ReadFile(filepath.Join(state, "adminrc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveOnce(t, conf, state, port)
+	rc2, _ := os.ReadFile(filepath.Join(state, "adminrc"))
+	if !bytes.Equal(rc1, rc2) {
+		t.Errorf("adminrc changed across restarts:\n%s\n---\n%s", rc1, rc2)
+	}
+}
+
+// serveOnce runs serve until it answers, logs in with adminrc's password, and stops it.
+func serveOnce(t *testing.T, conf, state string, port int) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--config-file", conf, "--state-dir", state)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("serve did not stop cleanly: %v\n%s", err, out.String())
+		}
+	}()
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	for i := 0; ; i++ {
+		resp, err := http.Get(url + "/v3")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i > 200 {
+			t.Fatalf("serve not ready:\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	rc, err := os.ReadFile(filepath.Join(state, "adminrc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	password := between(string(rc), "OS_PASSWORD='", "'")
+	body := fmt.Sprintf(`{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": %q}}}}}`, password)
+	resp, err := http.Post(url+"/v3/auth/tokens", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Errorf("login with adminrc's password: %d", resp.StatusCode)
+	}
+}
+
+func between(s, start, end string) string {
+	_, after, _ := strings.Cut(s, start)
+	v, _, _ := strings.Cut(after, end)
+	return v
+}
