@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -11,11 +12,15 @@ import (
 	"github.com/gostack/gostack/internal/platform/policy"
 )
 
-// loadEnv parses the common flags of a command that takes no others.
-func loadEnv(name string, args []string) (*env, error) {
+// parseEnv parses a command's flags — the common ones plus any that extra adds — and loads
+// the configuration they name.
+func parseEnv(name string, args []string, extra func(*flag.FlagSet)) (*env, error) {
 	var c commonFlags
 	fs := newFlags(name)
 	c.register(fs)
+	if extra != nil {
+		extra(fs)
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -27,14 +32,11 @@ func loadEnv(name string, args []string) (*env, error) {
 
 // runDBSync is `gostack db sync`: apply every pending migration.
 func runDBSync(ctx context.Context, args []string, stdout io.Writer) error {
-	e, err := loadEnv("db sync", args)
+	e, err := parseEnv("db sync", args, nil)
 	if err != nil {
 		return err
 	}
-	if err := e.ensureStateDir(); err != nil {
-		return err
-	}
-	d, err := e.openDB(ctx)
+	d, err := e.openState(ctx)
 	if err != nil {
 		return err
 	}
@@ -54,7 +56,7 @@ func runDBSync(ctx context.Context, args []string, stdout io.Writer) error {
 
 // runDBVersion is `gostack db version`: the recorded and the shipped schema version per service.
 func runDBVersion(ctx context.Context, args []string, stdout io.Writer) error {
-	e, err := loadEnv("db version", args)
+	e, err := parseEnv("db version", args, nil)
 	if err != nil {
 		return err
 	}
@@ -89,7 +91,7 @@ func (e *env) keyRepositories() (tokens, credentials *fernet.Repository, err err
 
 // runFernetSetup is `gostack fernet setup` (keystone-manage fernet_setup and credential_setup).
 func runFernetSetup(ctx context.Context, args []string, stdout io.Writer) error {
-	e, err := loadEnv("fernet setup", args)
+	e, err := parseEnv("fernet setup", args, nil)
 	if err != nil {
 		return err
 	}
@@ -110,7 +112,7 @@ func runFernetSetup(ctx context.Context, args []string, stdout io.Writer) error 
 
 // runFernetRotate is `gostack fernet rotate` (keystone-manage fernet_rotate).
 func runFernetRotate(ctx context.Context, args []string, stdout io.Writer) error {
-	e, err := loadEnv("fernet rotate", args)
+	e, err := parseEnv("fernet rotate", args, nil)
 	if err != nil {
 		return err
 	}

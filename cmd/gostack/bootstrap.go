@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,9 +24,8 @@ type cloudAccess struct {
 	Region   string
 }
 
-// bootstrapCloud runs identity bootstrap and, when it knows the admin password, writes
-// adminrc and clouds.yaml into the state directory. It returns the password ("" when an
-// existing admin kept its unknown password).
+// bootstrapCloud runs identity bootstrap and, when it sets the admin password, writes adminrc
+// and clouds.yaml into the state directory and tells the user how to use them.
 func (e *env) bootstrapCloud(ctx context.Context, d *db.DB, o identity.BootstrapOptions, w io.Writer) error {
 	opts, err := e.identityOptions()
 	if err != nil {
@@ -137,29 +137,21 @@ func hostForURL(host string) string {
 
 // runBootstrap is `gostack bootstrap`, with keystone-manage bootstrap's flags.
 func runBootstrap(ctx context.Context, args []string, stdout io.Writer) error {
-	var c commonFlags
 	var o identity.BootstrapOptions
-	fs := newFlags("bootstrap")
-	c.register(fs)
-	fs.StringVar(&o.AdminPassword, "bootstrap-password", "", "the admin password (default $OS_BOOTSTRAP_PASSWORD or [bootstrap] admin_password; generated when the admin is new)")
-	fs.StringVar(&o.AdminUser, "bootstrap-username", "admin", "the admin user's name")
-	fs.StringVar(&o.AdminProject, "bootstrap-project-name", "admin", "the admin project's name")
-	fs.StringVar(&o.ServiceProject, "bootstrap-service-project-name", "service", "the service project's name")
-	fs.StringVar(&o.Region, "bootstrap-region-id", "", "the region (default [bootstrap] region_id)")
-	fs.StringVar(&o.PublicURL, "bootstrap-public-url", "", "the public identity URL (default http://[DEFAULT] my_ip:public_port/v3)")
-	fs.StringVar(&o.InternalURL, "bootstrap-internal-url", "", "the internal identity URL (default: the public URL)")
-	fs.StringVar(&o.AdminURL, "bootstrap-admin-url", "", "the admin identity URL (default: the public URL)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	e, err := c.load()
+	e, err := parseEnv("bootstrap", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&o.AdminPassword, "bootstrap-password", "", "the admin password (default $OS_BOOTSTRAP_PASSWORD or [bootstrap] admin_password; generated when the admin is new)")
+		fs.StringVar(&o.AdminUser, "bootstrap-username", "admin", "the admin user's name")
+		fs.StringVar(&o.AdminProject, "bootstrap-project-name", "admin", "the admin project's name")
+		fs.StringVar(&o.ServiceProject, "bootstrap-service-project-name", "service", "the service project's name")
+		fs.StringVar(&o.Region, "bootstrap-region-id", "", "the region (default [bootstrap] region_id)")
+		fs.StringVar(&o.PublicURL, "bootstrap-public-url", "", "the public identity URL (default http://[DEFAULT] my_ip:public_port/v3)")
+		fs.StringVar(&o.InternalURL, "bootstrap-internal-url", "", "the internal identity URL (default: the public URL)")
+		fs.StringVar(&o.AdminURL, "bootstrap-admin-url", "", "the admin identity URL (default: the public URL)")
+	})
 	if err != nil {
 		return err
 	}
-	if err := e.ensureStateDir(); err != nil {
-		return err
-	}
-	d, err := e.openDB(ctx)
+	d, err := e.openState(ctx)
 	if err != nil {
 		return err
 	}

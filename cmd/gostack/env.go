@@ -106,9 +106,12 @@ func (e *env) databaseURL() string {
 	return e.cfg.String("database", "connection")
 }
 
-// ensureStateDir creates the state directory, readable only by its owner.
-func (e *env) ensureStateDir() error {
-	return os.MkdirAll(e.stateDir, 0o700)
+// openState creates the state directory (readable only by its owner) and opens the database.
+func (e *env) openState(ctx context.Context) (*db.DB, error) {
+	if err := os.MkdirAll(e.stateDir, 0o700); err != nil {
+		return nil, err
+	}
+	return e.openDB(ctx)
 }
 
 // openDB opens the database the configuration names.

@@ -18,20 +18,11 @@ import (
 // first creates the state directory, the SQLite database, the key repositories and the admin.
 func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	start := time.Now()
-	var c commonFlags
-	fs := newFlags("serve")
-	c.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	e, err := c.load()
+	e, err := parseEnv("serve", args, nil)
 	if err != nil {
 		return err
 	}
-	if err := e.ensureStateDir(); err != nil {
-		return err
-	}
-	d, err := e.openDB(ctx)
+	d, err := e.openState(ctx)
 	if err != nil {
 		return err
 	}

@@ -38,13 +38,18 @@ type UserFilter struct {
 	IDs      []string // limit to these ids (nil = no limit)
 }
 
+// userAttrs encodes a user's options and extra attributes for storage.
+func userAttrs(u User) (options, extra any, err error) {
+	if options, err = encodeJSON(u.Options); err != nil {
+		return nil, nil, err
+	}
+	extra, err = encodeJSON(u.Extra)
+	return options, extra, err
+}
+
 // CreateUser stores a new user and, when pw is not nil, its first password.
 func (s *Store) CreateUser(ctx context.Context, u User, pw *Password) error {
-	options, err := encodeJSON(u.Options)
-	if err != nil {
-		return err
-	}
-	extra, err := encodeJSON(u.Extra)
+	options, extra, err := userAttrs(u)
 	if err != nil {
 		return err
 	}
@@ -144,11 +149,7 @@ func (s *Store) passwordExpiries(ctx context.Context) (map[string]time.Time, err
 
 // UpdateUser rewrites a user's mutable attributes; pw, when not nil, becomes its new password.
 func (s *Store) UpdateUser(ctx context.Context, u User, pw *Password) error {
-	options, err := encodeJSON(u.Options)
-	if err != nil {
-		return err
-	}
-	extra, err := encodeJSON(u.Extra)
+	options, extra, err := userAttrs(u)
 	if err != nil {
 		return err
 	}
