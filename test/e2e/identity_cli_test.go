@@ -91,6 +91,14 @@ func registerService(t *testing.T, c *cloud) {
 	if len(endpoints) != 2 {
 		t.Errorf("after endpoint delete: %v", endpoints)
 	}
+	// The guides' compute endpoint carries the project in its URL: the catalog fills it in.
+	c.openstack(t, "service", "create", "--name", "nova", "--description", "OpenStack Compute", "compute")
+	c.openstack(t, "endpoint", "create", "--region", "RegionOne", "compute", "public", "http://controller:8774/v2.1/%(tenant_id)s")
+	var tok map[string]any
+	openstackJSON(t, c.env, &tok, "token", "issue")
+	if show := c.openstack(t, "catalog", "show", "compute"); !strings.Contains(show, "http://controller:8774/v2.1/"+tok["project_id"].(string)) {
+		t.Errorf("catalog show compute: want the project id substituted:\n%s", show)
+	}
 	catalog := c.openstack(t, "catalog", "list")
 	for _, want := range []string{"keystone", "glance", "myService", "http://controller:9292"} {
 		if !strings.Contains(catalog, want) {
