@@ -221,7 +221,8 @@ func (s *Service) validateToken(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// renderedToken returns a validated token's JSON body, rendered once per cached token.
+// renderedToken returns a validated token's JSON body, rendered once per cached token (while
+// the cache's budget for bodies lasts).
 func (s *Service) renderedToken(ctx context.Context, ct *cachedToken, withCatalog bool) ([]byte, error) {
 	slot := &ct.body[0]
 	if withCatalog {
@@ -238,7 +239,9 @@ func (s *Service) renderedToken(ctx context.Context, ct *cachedToken, withCatalo
 	if err != nil {
 		return nil, fmt.Errorf("encoding token body: %w", err)
 	}
-	slot.Store(&b)
+	if s.cache.keepBody(len(b)) && !slot.CompareAndSwap(nil, &b) {
+		s.cache.bodyBytes.Add(-int64(len(b))) // another request cached it first
+	}
 	return b, nil
 }
 

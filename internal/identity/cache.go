@@ -15,17 +15,25 @@ import (
 // Writes made through this node invalidate at once.
 const generationCheckInterval = time.Second
 
-// maxCachedTokens bounds the validated-token cache; it is emptied when full. The scope,
-// project and catalog caches are bounded the same way.
-const maxCachedTokens = 100000
+// Bounds of the caches: each map is emptied when full. Rendered token bodies are kept only
+// while their total size is under maxCachedBodyBytes; past it, bodies are rendered per request.
+const (
+	maxCachedTokens    = 100000
+	maxCachedScopes    = 10000
+	maxCachedProjects  = 10000
+	maxCachedCatalogs  = 1000
+	maxCachedBodyBytes = 32 << 20
+)
 
 // cache keeps what token validation and issue read on every request: validated tokens with
-// their rendered bodies, resolved scopes, projects, revocation events, roles and the catalog.
+// their rendered bodies, resolved scopes, projects and domains, revocation events, roles and the catalog.
 // All of it belongs to one identity generation and is dropped when the generation moves, so a
 // change on any node is seen everywhere within a second.
 type cache struct {
 	store *Store
 	stale atomic.Bool // set by local writes
+	// bodyBytes is the size of the rendered bodies held by the current token map.
+	bodyBytes atomic.Int64
 
 	mu      sync.RWMutex
 	gen     int64
@@ -36,7 +44,7 @@ type cache struct {
 	keys     []*fernet.Key
 	tokens   map[string]*cachedToken
 	scopes   map[scopeKey]*TokenData
-	projects map[string]Project
+	projects map[lookupKey]Project
 	catalogs map[string][]byte // rendered catalog JSON by project id
 	revoked  []RevocationEvent
 	roles    *roleIndex
@@ -69,11 +77,26 @@ func newCache(store *Store) *cache {
 
 // reset drops everything cached; the caller holds mu for writing (or owns c).
 func (c *cache) reset() {
-	c.tokens = map[string]*cachedToken{}
+	c.resetTokens()
 	c.scopes = map[scopeKey]*TokenData{}
-	c.projects = map[string]Project{}
+	c.projects = map[lookupKey]Project{}
 	c.catalogs = map[string][]byte{}
 	c.revoked, c.roles, c.catalog = nil, nil, nil
+}
+
+// resetTokens empties the token map; the caller holds mu for writing (or owns c).
+func (c *cache) resetTokens() {
+	c.tokens = map[string]*cachedToken{}
+	c.bodyBytes.Store(0)
+}
+
+// keepBody reports whether a rendered body of n bytes may be cached, counting it if so.
+func (c *cache) keepBody(n int) bool {
+	if c.bodyBytes.Add(int64(n)) <= maxCachedBodyBytes {
+		return true
+	}
+	c.bodyBytes.Add(-int64(n))
+	return false
 }
 
 // invalidate marks everything stale; the next read checks the generation.
@@ -134,10 +157,10 @@ func (c *cache) putToken(id string, td *TokenData, gen int64, keys []*fernet.Key
 	}
 	if !slices.Equal(keys, c.keys) {
 		c.keys = keys
-		c.tokens = map[string]*cachedToken{}
+		c.resetTokens()
 	}
 	if len(c.tokens) >= maxCachedTokens {
-		c.tokens = map[string]*cachedToken{}
+		c.resetTokens()
 	}
 	c.tokens[id] = ct
 	return ct
@@ -164,31 +187,49 @@ func (c *cache) putScope(k scopeKey, td *TokenData, gen int64) {
 	if gen != c.gen {
 		return
 	}
-	if len(c.scopes) >= maxCachedTokens {
+	if len(c.scopes) >= maxCachedScopes {
 		c.scopes = map[scopeKey]*TokenData{}
 	}
 	c.scopes[k] = td
 }
 
-// project returns a project (or domain) by id; only ones found are cached.
-func (c *cache) project(ctx context.Context, id string) (Project, error) {
+// lookupKind says how a cached project or domain was looked up.
+type lookupKind uint8
+
+const (
+	projectByID lookupKind = iota
+	domainByID
+	domainByName
+	projectByName // within lookupKey.domainID
+)
+
+// lookupKey is one way of finding a project or domain.
+type lookupKey struct {
+	kind     lookupKind
+	domainID string
+	key      string // the id or the name
+}
+
+// lookup returns the project or domain k finds, reading it with fetch when it is not cached.
+// Only lookups that find something are cached.
+func (c *cache) lookup(ctx context.Context, k lookupKey, fetch func(context.Context) (Project, error)) (Project, error) {
 	c.mu.RLock()
-	p, ok := c.projects[id]
+	p, ok := c.projects[k]
 	gen := c.gen
 	c.mu.RUnlock()
 	if ok {
 		return p, nil
 	}
-	p, err := c.store.GetProject(ctx, id)
+	p, err := fetch(ctx)
 	if err != nil {
 		return p, err
 	}
 	c.mu.Lock()
 	if gen == c.gen {
-		if len(c.projects) >= maxCachedTokens {
-			c.projects = map[string]Project{}
+		if len(c.projects) >= maxCachedProjects {
+			c.projects = map[lookupKey]Project{}
 		}
-		c.projects[id] = p
+		c.projects[k] = p
 	}
 	c.mu.Unlock()
 	return p, nil
@@ -248,7 +289,7 @@ func (c *cache) catalogJSON(ctx context.Context, projectID string) ([]byte, erro
 	return load(ctx, c,
 		func() ([]byte, bool) { b, ok := c.catalogs[projectID]; return b, ok },
 		func(v []byte) {
-			if len(c.catalogs) >= maxCachedTokens {
+			if len(c.catalogs) >= maxCachedCatalogs {
 				c.catalogs = map[string][]byte{}
 			}
 			c.catalogs[projectID] = v

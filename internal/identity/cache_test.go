@@ -214,3 +214,22 @@ func TestCachedTokensFollowKeyRotation(t *testing.T) {
 		t.Fatalf("the token still decodes after %d rotations", e.svc.opts.MaxActiveKeys+1)
 	}
 }
+
+// TestKeepBodyBudget checks the budget of cached token bodies and that emptying the token
+// map frees it.
+func TestKeepBodyBudget(t *testing.T) {
+	c := newCache(nil)
+	steps := []struct {
+		n    int
+		want bool
+	}{{maxCachedBodyBytes - 10, true}, {11, false}, {10, true}, {1, false}}
+	for i, s := range steps {
+		if got := c.keepBody(s.n); got != s.want {
+			t.Errorf("step %d: keepBody(%d) = %v, want %v", i, s.n, got, s.want)
+		}
+	}
+	c.resetTokens()
+	if !c.keepBody(1 << 20) {
+		t.Error("the budget was not freed by resetTokens")
+	}
+}

@@ -148,7 +148,7 @@ func (s *Service) lookupUser(ctx context.Context, us UserSecret) (User, error) {
 		if us.DomainName == "" {
 			return User{}, invalidf("Invalid input for field 'user/domain': a user named by name needs a domain id or name.")
 		}
-		d, err := s.store.GetDomainByName(ctx, us.DomainName)
+		d, err := s.cachedDomainByName(ctx, us.DomainName)
 		if err != nil {
 			return User{}, err
 		}
@@ -184,10 +184,25 @@ func (s *Service) checkPassword(ctx context.Context, us UserSecret) (User, error
 	if !pws[0].ExpiresAt.IsZero() && !now.Before(pws[0].ExpiresAt) && !optionSet(u, "ignore_password_expiry") {
 		return u, &AuthError{Message: fmt.Sprintf("The password is expired and needs to be changed for user: %s.", u.ID)}
 	}
-	if err := s.store.RecordAuthResult(ctx, u.ID, 0, time.Time{}, now); err != nil {
-		return u, err
+	if needsAuthRecord(u, now) {
+		if err := s.store.RecordAuthResult(ctx, u.ID, 0, time.Time{}, now); err != nil {
+			return u, err
+		}
 	}
 	return u, nil
+}
+
+// needsAuthRecord reports whether a successful authentication must be written down: to clear
+// failed attempts, or to move last_active_at to a new day. Like Keystone, which keeps
+// last_active_at as a date, further logins on the same (UTC) day write nothing, so a password
+// authentication costs no database write in the common case.
+func needsAuthRecord(u User, now time.Time) bool {
+	if u.FailedAuthCount != 0 || !u.FailedAuthAt.IsZero() || u.LastActiveAt.IsZero() {
+		return true
+	}
+	y1, m1, d1 := u.LastActiveAt.UTC().Date()
+	y2, m2, d2 := now.UTC().Date()
+	return y1 != y2 || m1 != m2 || d1 != d2
 }
 
 func (s *Service) lockedOut(u User, now time.Time) bool {
@@ -337,9 +352,9 @@ func (s *Service) findDomain(ctx context.Context, id, name string) (Project, err
 	var err error
 	switch {
 	case id != "":
-		d, err = s.store.GetDomain(ctx, id)
+		d, err = s.cachedDomain(ctx, id)
 	case name != "":
-		d, err = s.store.GetDomainByName(ctx, name)
+		d, err = s.cachedDomainByName(ctx, name)
 	default:
 		return d, invalidf("Invalid input for field 'scope/domain': an id or a name is required.")
 	}
@@ -352,7 +367,7 @@ func (s *Service) findDomain(ctx context.Context, id, name string) (Project, err
 
 func (s *Service) findProject(ctx context.Context, sc ScopeRequest) (Project, error) {
 	if sc.ProjectID != "" {
-		pr, err := s.cache.project(ctx, sc.ProjectID)
+		pr, err := s.cachedProject(ctx, sc.ProjectID)
 		if err == nil && pr.IsDomain {
 			err = &NotFoundError{Kind: "project", ID: sc.ProjectID}
 		}
@@ -368,7 +383,8 @@ func (s *Service) findProject(ctx context.Context, sc ScopeRequest) (Project, er
 	if err != nil {
 		return Project{}, err
 	}
-	pr, err := s.store.GetProjectByName(ctx, d.ID, sc.ProjectName)
+	pr, err := s.cache.lookup(ctx, lookupKey{kind: projectByName, domainID: d.ID, key: sc.ProjectName},
+		func(ctx context.Context) (Project, error) { return s.store.GetProjectByName(ctx, d.ID, sc.ProjectName) })
 	return pr, scopeNotFound(err)
 }
 
@@ -473,7 +489,7 @@ func notFoundAs(err error, reason string) error {
 }
 
 func (s *Service) enabledDomain(ctx context.Context, id string) (Project, error) {
-	d, err := s.store.GetDomain(ctx, id)
+	d, err := s.cachedDomain(ctx, id)
 	if err != nil {
 		return d, notFoundAs(err, "its domain no longer exists.")
 	}
@@ -483,13 +499,31 @@ func (s *Service) enabledDomain(ctx context.Context, id string) (Project, error)
 	return d, nil
 }
 
+// cachedProject returns a project or domain by id through the generation's cache.
+func (s *Service) cachedProject(ctx context.Context, id string) (Project, error) {
+	return s.cache.lookup(ctx, lookupKey{kind: projectByID, key: id},
+		func(ctx context.Context) (Project, error) { return s.store.GetProject(ctx, id) })
+}
+
+// cachedDomain returns a domain by id through the generation's cache.
+func (s *Service) cachedDomain(ctx context.Context, id string) (Project, error) {
+	return s.cache.lookup(ctx, lookupKey{kind: domainByID, key: id},
+		func(ctx context.Context) (Project, error) { return s.store.GetDomain(ctx, id) })
+}
+
+// cachedDomainByName returns a domain by name through the generation's cache.
+func (s *Service) cachedDomainByName(ctx context.Context, name string) (Project, error) {
+	return s.cache.lookup(ctx, lookupKey{kind: domainByName, key: name},
+		func(ctx context.Context) (Project, error) { return s.store.GetDomainByName(ctx, name) })
+}
+
 // resolveScopeData loads the scope's project/domain and the roles the token carries.
 func (s *Service) resolveScopeData(ctx context.Context, td *TokenData) error {
 	p := td.Payload
 	var target scopeTarget
 	switch {
 	case p.ProjectID != "":
-		pr, err := s.store.GetProject(ctx, p.ProjectID)
+		pr, err := s.cachedProject(ctx, p.ProjectID)
 		if err != nil {
 			return notFoundAs(err, "the project no longer exists.")
 		}
