@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs gostack's whole test suite on a fresh Debian 12 machine: installs the packages the tests
-# use, starts MariaDB and PostgreSQL when they are not running, and fails loudly if a required
-# service cannot be had. Nothing is skipped.
+# use, starts MariaDB, PostgreSQL and memcached when they are not running, and fails loudly if a
+# required service cannot be had. Nothing is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +20,7 @@ command -v go >/dev/null || die "Go is required (/usr/local/go/bin/go)"
 command -v openstack >/dev/null || apt_install python3-openstackclient
 command -v mariadb >/dev/null || apt_install mariadb-server
 command -v psql >/dev/null || apt_install postgresql
+command -v memcached >/dev/null || apt_install memcached
 
 wait_for() { # name, check command...
     local name=$1; shift
@@ -43,6 +44,13 @@ if ! postgres_up >/dev/null 2>&1; then
     log "starting PostgreSQL"
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main start >/dev/null 2>&1 || true
     wait_for PostgreSQL postgres_up || die "PostgreSQL is required on 127.0.0.1:5432 (user postgres, trust auth) and could not be started"
+fi
+
+memcached_up() { (exec 3<>/dev/tcp/127.0.0.1/11211); }
+if ! memcached_up >/dev/null 2>&1; then
+    log "starting memcached"
+    memcached -d -u memcache -l 127.0.0.1 -p 11211 || true
+    wait_for memcached memcached_up || die "memcached is required on 127.0.0.1:11211 and could not be started"
 fi
 
 log "gofmt"

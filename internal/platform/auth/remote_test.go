@@ -11,11 +11,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/bradfitz/gomemcache/memcache"
 )
 
 // fakeClock is a settable clock shared by the validator and the fake Keystone.
@@ -459,137 +462,103 @@ func TestNewRemoteValidatorConfig(t *testing.T) {
 	}
 }
 
-// fakeMemcached speaks enough of memcached's text protocol (get/gets/set) for gomemcache.
-type fakeMemcached struct {
-	mu         sync.Mutex
-	items      map[string][]byte
-	expiration map[string]int
-	gets, sets int
+// memcachedEnv names the memcached server the tests use (default 127.0.0.1:11211);
+// scripts/test.sh starts Debian's memcached there.
+const memcachedEnv = "GOSTACK_TEST_MEMCACHED"
+
+// memcachedServer returns the address of the real test memcached, failing if it is not running.
+func memcachedServer(t *testing.T) string {
+	t.Helper()
+	addr := os.Getenv(memcachedEnv)
+	if addr == "" {
+		addr = "127.0.0.1:11211"
+	}
+	conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		t.Fatalf("memcached is required at %s (%v). Start it with:  memcached -d -u memcache -l 127.0.0.1 -p 11211\n"+
+			"or point $%s at another server.", addr, err, memcachedEnv)
+	}
+	conn.Close()
+	return addr
 }
 
-func startFakeMemcached(t *testing.T) (*fakeMemcached, string) {
+// memcachedTTL asks memcached (meta protocol) for a key's remaining lifetime in seconds; -2 when
+// the key is absent, -1 when it never expires.
+func memcachedTTL(t *testing.T, addr, key string) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &fakeMemcached{items: map[string][]byte{}, expiration: map[string]int{}}
-	var wg sync.WaitGroup
-	var conns []net.Conn
-	var connsMu sync.Mutex
-	t.Cleanup(func() {
-		l.Close()
-		connsMu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		connsMu.Unlock()
-		wg.Wait()
-	})
-	wg.Go(func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			connsMu.Lock()
-			conns = append(conns, conn)
-			connsMu.Unlock()
-			wg.Go(func() { m.serve(conn) })
-		}
-	})
-	return m, l.Addr().String()
-}
-
-func (m *fakeMemcached) serve(conn net.Conn) {
 	defer conn.Close()
-	rd, wr := bufio.NewReader(conn), bufio.NewWriter(conn)
-	for {
-		line, err := rd.ReadString('\n')
-		if err != nil {
-			return
-		}
-		f := strings.Fields(line)
-		if len(f) == 0 {
-			continue
-		}
-		switch f[0] {
-		case "get", "gets":
-			m.mu.Lock()
-			m.gets++
-			for _, k := range f[1:] {
-				if v, ok := m.items[k]; ok {
-					fmt.Fprintf(wr, "VALUE %s 0 %d 1\r\n%s\r\n", k, len(v), v)
-				}
+	fmt.Fprintf(conn, "mg %s t\r\n", key)
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(line)
+	if len(f) == 0 || f[0] == "EN" {
+		return -2
+	}
+	for _, flag := range f[1:] {
+		if strings.HasPrefix(flag, "t") {
+			ttl, err := strconv.Atoi(flag[1:])
+			if err != nil {
+				t.Fatalf("memcached answered %q", line)
 			}
-			m.mu.Unlock()
-			fmt.Fprint(wr, "END\r\n")
-		case "set":
-			n, _ := strconv.Atoi(f[4])
-			data := make([]byte, n+2)
-			if _, err := io.ReadFull(rd, data); err != nil {
-				return
-			}
-			exp, _ := strconv.Atoi(f[3])
-			m.mu.Lock()
-			m.sets++
-			m.items[f[1]] = data[:n]
-			m.expiration[f[1]] = exp
-			m.mu.Unlock()
-			fmt.Fprint(wr, "STORED\r\n")
-		default:
-			fmt.Fprint(wr, "ERROR\r\n")
-		}
-		if err := wr.Flush(); err != nil {
-			return
+			return ttl
 		}
 	}
+	t.Fatalf("memcached answered %q", line)
+	return 0
+}
+
+// uniqueToken is a token name no earlier run left in the shared memcached.
+func uniqueToken(prefix string) string {
+	return fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano())
 }
 
 func TestRemoteValidatorMemcachedShared(t *testing.T) {
 	clock := newClock()
 	k, srv := newFakeKeystone(t, clock)
-	k.addUserToken("tok-a", 2*time.Minute)
-	mc, addr := startFakeMemcached(t)
+	good, forged := uniqueToken("tok-a"), uniqueToken("forged")
+	k.addUserToken(good, 2*time.Minute)
+	addr := memcachedServer(t)
 	withMemcache := func(c *RemoteConfig) { c.Memcached = []string{addr} }
 	v1 := newTestValidator(t, srv.URL, clock, withMemcache)
 	v2 := newTestValidator(t, srv.URL, clock, withMemcache)
 
-	if _, err := v1.ValidateToken(context.Background(), "tok-a"); err != nil {
+	if _, err := v1.ValidateToken(context.Background(), good); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v1.ValidateToken(context.Background(), "forged"); !errors.Is(err, ErrInvalidToken) {
+	if _, err := v1.ValidateToken(context.Background(), forged); !errors.Is(err, ErrInvalidToken) {
 		t.Fatal(err)
 	}
-	c, err := v2.ValidateToken(context.Background(), "tok-a") // a second process: served by memcached
-	if err != nil || c.UserID != "user-tok-a" || c.TokenID != "tok-a" || !c.HasRole("member") {
+	c, err := v2.ValidateToken(context.Background(), good) // a second process: served by memcached
+	if err != nil || c.UserID != "user-"+good || c.TokenID != good || !c.HasRole("member") {
 		t.Fatalf("shared validation = %+v, %v", c, err)
 	}
-	if _, err := v2.ValidateToken(context.Background(), "forged"); !errors.Is(err, ErrInvalidToken) {
+	if _, err := v2.ValidateToken(context.Background(), forged); !errors.Is(err, ErrInvalidToken) {
 		t.Fatalf("shared invalid: %v", err)
 	}
 	wantCounts(t, k, 1, 2, 0) // v2 never asked Keystone, not even for a service token
 
-	mc.mu.Lock()
-	defer mc.mu.Unlock()
-	if mc.sets != 2 {
-		t.Errorf("memcached sets = %d, want 2", mc.sets)
+	if ttl := memcachedTTL(t, addr, memcachePrefix+tokenKey(good)); ttl < 115 || ttl > 120 {
+		t.Errorf("memcached lifetime %d s, want the token's remaining 120 s", ttl)
 	}
-	key := memcachePrefix + tokenKey("tok-a")
-	if exp := mc.expiration[key]; exp != 120 {
-		t.Errorf("memcached expiration = %d s, want the token's remaining 120 s", exp)
+	if ttl := memcachedTTL(t, addr, memcachePrefix+tokenKey(forged)); ttl < int(DefaultCacheTTL/time.Second)-5 {
+		t.Errorf("invalid-token lifetime %d s, want about %v", ttl, DefaultCacheTTL)
 	}
-	if exp := mc.expiration[memcachePrefix+tokenKey("forged")]; exp != int(DefaultCacheTTL/time.Second) {
-		t.Errorf("invalid-token expiration = %d s", exp)
+	if ttl := memcachedTTL(t, addr, memcachePrefix+good); ttl != -2 {
+		t.Error("the raw token is a memcached key")
 	}
-	for k, v := range mc.items {
-		var e cacheEntry
-		if err := json.Unmarshal(v, &e); err != nil {
-			t.Fatalf("memcached entry %s: %v", k, err)
-		}
-		if strings.Contains(k, "tok-a") || (e.Caller != nil && e.Caller.TokenID != "") {
-			t.Errorf("raw token stored in memcached: %s = %s", k, v)
-		}
+	item, err := memcache.New(addr).Get(memcachePrefix + tokenKey(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e cacheEntry
+	if err := json.Unmarshal(item.Value, &e); err != nil || e.Caller == nil || e.Caller.TokenID != "" {
+		t.Errorf("memcached entry %s (%v): want the caller without its raw token", item.Value, err)
 	}
 }
 
