@@ -17,13 +17,17 @@ apt_install() {
 
 command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null || die "Go is required (/usr/local/go/bin/go)"
-command -v openstack >/dev/null || apt_install python3-openstackclient
-command -v mariadb >/dev/null || apt_install mariadb-server
-command -v psql >/dev/null || apt_install postgresql
-command -v memcached >/dev/null || apt_install memcached
+missing=()
+need() { command -v "$1" >/dev/null || missing+=("$2"); } # command, Debian package
+need openstack python3-openstackclient
+need mariadb mariadb-server
+need psql postgresql
+need memcached memcached
+need qemu-img qemu-utils
+need genisoimage genisoimage
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
-wait_for() { # name, check command...
-    local name=$1; shift
+wait_for() { # check command...
     for _ in $(seq 1 60); do
         if "$@" >/dev/null 2>&1; then return 0; fi
         sleep 0.5
@@ -36,21 +40,21 @@ if ! mariadb_up >/dev/null 2>&1; then
     log "starting MariaDB"
     mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
     start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql >/dev/null 2>&1 || true
-    wait_for MariaDB mariadb_up || die "MariaDB is required on 127.0.0.1:3306 (root, no password) and could not be started"
+    wait_for mariadb_up || die "MariaDB is required on 127.0.0.1:3306 (root, no password) and could not be started"
 fi
 
 postgres_up() { psql -h 127.0.0.1 -U postgres -c 'SELECT 1' postgres; }
 if ! postgres_up >/dev/null 2>&1; then
     log "starting PostgreSQL"
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main start >/dev/null 2>&1 || true
-    wait_for PostgreSQL postgres_up || die "PostgreSQL is required on 127.0.0.1:5432 (user postgres, trust auth) and could not be started"
+    wait_for postgres_up || die "PostgreSQL is required on 127.0.0.1:5432 (user postgres, trust auth) and could not be started"
 fi
 
 memcached_up() { (exec 3<>/dev/tcp/127.0.0.1/11211); }
 if ! memcached_up >/dev/null 2>&1; then
     log "starting memcached"
     memcached -d -u memcache -l 127.0.0.1 -p 11211 || true
-    wait_for memcached memcached_up || die "memcached is required on 127.0.0.1:11211 and could not be started"
+    wait_for memcached_up || die "memcached is required on 127.0.0.1:11211 and could not be started"
 fi
 
 log "gofmt"
