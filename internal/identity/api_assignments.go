@@ -52,6 +52,10 @@ func (f grantFamily) suffix() string {
 	return ""
 }
 
+// listable reports whether Keystone serves a list of the family's grants: it has none for
+// grants inherited from a project.
+func (f grantFamily) listable() bool { return !(f.inherited && f.target == "project") }
+
 // rules are the policy rules of the family's check, list, create and revoke operations.
 func (f grantFamily) rule(op string) string {
 	if f.target == "system" {
@@ -66,8 +70,10 @@ func (s *Service) assignmentRoutes() []route {
 	var routes []route
 	for _, f := range grantFamilies {
 		item := f.rolesPath() + "/{role_id}" + f.suffix()
+		if f.listable() {
+			routes = append(routes, route{"GET " + f.rolesPath() + f.suffix(), s.grantHandler(f, "list", s.listGrants)})
+		}
 		routes = append(routes,
-			route{"GET " + f.rolesPath() + f.suffix(), s.grantHandler(f, "list", s.listGrants)},
 			route{"GET " + item, s.grantHandler(f, "check", s.checkGrant)},
 			route{"PUT " + item, s.grantHandler(f, "create", s.createGrant)},
 			route{"DELETE " + item, s.grantHandler(f, "revoke", s.revokeGrant)},

@@ -36,8 +36,10 @@ func TestGrantFamilies(t *testing.T) {
 			e.call("PUT", item, e.admin, nil).must(t, http.StatusNoContent) // granting twice is fine
 			e.call("GET", item, e.admin, nil).must(t, http.StatusNoContent)
 			e.call("HEAD", item, e.admin, nil).must(t, http.StatusNoContent)
-			roles := e.call("GET", list, e.admin, nil).must(t, http.StatusOK).list("roles")
-			if len(roles) != 1 || roles[0]["id"] != role || roles[0]["name"] != "operator" {
+			listable := !strings.HasPrefix(c.roles, "/v3/OS-INHERIT/projects/")
+			if !listable {
+				e.call("GET", list, e.admin, nil).must(t, http.StatusNotFound) // Keystone has no such list
+			} else if roles := e.call("GET", list, e.admin, nil).must(t, http.StatusOK).list("roles"); len(roles) != 1 || roles[0]["id"] != role || roles[0]["name"] != "operator" {
 				t.Fatalf("listed roles: %v", roles)
 			}
 			e.call("DELETE", item, e.admin, nil).must(t, http.StatusNoContent)
@@ -46,6 +48,9 @@ func TestGrantFamilies(t *testing.T) {
 				t.Errorf("message: %q", msg)
 			}
 			e.call("HEAD", item, e.admin, nil).must(t, http.StatusNotFound)
+			if !listable {
+				return
+			}
 			if roles := e.call("GET", list, e.admin, nil).must(t, http.StatusOK).list("roles"); len(roles) != 0 {
 				t.Errorf("after revoke: %v", roles)
 			}

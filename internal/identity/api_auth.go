@@ -323,8 +323,8 @@ func (s *Service) authCatalog(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if td.Project == nil && td.Domain == nil && !td.Payload.System {
-		return &ForbiddenError{Message: "The catalog requires a scoped token."}
+	if td.Project == nil {
+		return &ForbiddenError{Message: "A project-scoped token is required to produce a service catalog."}
 	}
 	catalog, err := s.cache.catalogJSON(r.Context(), td.Payload.ProjectID)
 	if err != nil {

@@ -110,6 +110,7 @@ func TestScopes(t *testing.T) {
 	if roles, _ := sys.obj("token")["roles"].([]any); sys.obj("token", "system")["all"] != true || len(roles) == 0 {
 		t.Errorf("system token: %s", sys.raw)
 	}
+	e.call("GET", "/v3/auth/catalog", sys.header.Get("X-Subject-Token"), nil).must(t, http.StatusForbidden) // project scope only
 	unscoped := e.call("POST", "/v3/auth/tokens", "", auth("unscoped")).must(t, http.StatusCreated)
 	if tok := unscoped.obj("token"); tok["project"] != nil || tok["roles"] != nil || tok["catalog"] != nil {
 		t.Errorf("unscoped token: %s", unscoped.raw)
