@@ -40,7 +40,11 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	gostackBin = filepath.Join(dir, "gostack")
-	build := exec.Command("go", "build", "-o", gostackBin, "github.com/gostack/gostack/cmd/gostack")
+	args := []string{"build", "-o", gostackBin}
+	if raceBuild {
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "github.com/gostack/gostack/cmd/gostack")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: building gostack:", err)
@@ -130,9 +134,12 @@ func (c *cloud) serve(t testing.TB) {
 			_ = cmd.Process.Kill()
 		}
 		logFile.Close()
+		log, _ := os.ReadFile(logPath)
+		if bytes.Contains(log, []byte("WARNING: DATA RACE")) {
+			t.Errorf("the race detector found a data race in gostack serve")
+		}
 		if t.Failed() {
-			log, _ := os.ReadFile(logPath)
-			t.Logf("gostack serve log:\n%s", tail(string(log), 4000))
+			t.Logf("gostack serve log:\n%s", tail(string(log), 8000))
 		}
 	})
 	rc := filepath.Join(c.dir, "adminrc")
