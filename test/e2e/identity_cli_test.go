@@ -118,6 +118,9 @@ func johnLifecycle(t *testing.T, c *cloud) {
 	}
 	var tok map[string]any
 	openstackJSON(t, c.as("john", "newpassword", "demo"), &tok, "token", "issue")
+	// john changes his own password.
+	mustCLI(t, c.as("john", "newpassword", "demo"), "user", "password", "set", "--original-password", "newpassword", "--password", "thirdpassword")
+	openstackJSON(t, c.as("john", "thirdpassword", "demo"), &tok, "token", "issue")
 	var users []map[string]any
 	openstackJSON(t, c.env, &users, "user", "list")
 	names := map[any]bool{}
