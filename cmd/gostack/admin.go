@@ -9,6 +9,7 @@ import (
 
 	"github.com/gostack/gostack/internal/identity"
 	"github.com/gostack/gostack/internal/identity/fernet"
+	"github.com/gostack/gostack/internal/platform/db"
 	"github.com/gostack/gostack/internal/platform/policy"
 )
 
@@ -30,13 +31,20 @@ func parseEnv(name string, args []string, extra func(*flag.FlagSet)) (*env, erro
 	return c.load()
 }
 
-// runDBSync is `gostack db sync`: apply every pending migration.
-func runDBSync(ctx context.Context, args []string, stdout io.Writer) error {
-	e, err := parseEnv("db sync", args, nil)
+// openCommand parses a command's flags, loads its configuration and opens its state directory
+// and database.
+func openCommand(ctx context.Context, name string, args []string, extra func(*flag.FlagSet)) (*env, *db.DB, error) {
+	e, err := parseEnv(name, args, extra)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	d, err := e.openState(ctx)
+	return e, d, err
+}
+
+// runDBSync is `gostack db sync`: apply every pending migration.
+func runDBSync(ctx context.Context, args []string, stdout io.Writer) error {
+	_, d, err := openCommand(ctx, "db sync", args, nil)
 	if err != nil {
 		return err
 	}

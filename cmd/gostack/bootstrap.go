@@ -138,7 +138,7 @@ func hostForURL(host string) string {
 // runBootstrap is `gostack bootstrap`, with keystone-manage bootstrap's flags.
 func runBootstrap(ctx context.Context, args []string, stdout io.Writer) error {
 	var o identity.BootstrapOptions
-	e, err := parseEnv("bootstrap", args, func(fs *flag.FlagSet) {
+	e, d, err := openCommand(ctx, "bootstrap", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&o.AdminPassword, "bootstrap-password", "", "the admin password (default $OS_BOOTSTRAP_PASSWORD or [bootstrap] admin_password; generated when the admin is new)")
 		fs.StringVar(&o.AdminUser, "bootstrap-username", "admin", "the admin user's name")
 		fs.StringVar(&o.AdminProject, "bootstrap-project-name", "admin", "the admin project's name")
@@ -148,10 +148,6 @@ func runBootstrap(ctx context.Context, args []string, stdout io.Writer) error {
 		fs.StringVar(&o.InternalURL, "bootstrap-internal-url", "", "the internal identity URL (default: the public URL)")
 		fs.StringVar(&o.AdminURL, "bootstrap-admin-url", "", "the admin identity URL (default: the public URL)")
 	})
-	if err != nil {
-		return err
-	}
-	d, err := e.openState(ctx)
 	if err != nil {
 		return err
 	}

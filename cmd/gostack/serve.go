@@ -18,11 +18,7 @@ import (
 // first creates the state directory, the SQLite database, the key repositories and the admin.
 func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	start := time.Now()
-	e, err := parseEnv("serve", args, nil)
-	if err != nil {
-		return err
-	}
-	d, err := e.openState(ctx)
+	e, d, err := openCommand(ctx, "serve", args, nil)
 	if err != nil {
 		return err
 	}
