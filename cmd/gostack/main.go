@@ -5,6 +5,7 @@
 //	gostack db sync               migrate the database to this version's schema
 //	gostack db version            show the schema versions
 //	gostack fernet setup|rotate   manage the token and credential key repositories
+//	gostack ring create|add|…     build object-storage rings, as swift-ring-builder does
 //	gostack config sample         print every configuration option with its default and help
 //	gostack policy sample SERVICE print a service's default policy rules
 package main
@@ -35,6 +36,12 @@ var commands = []command{
 	{"db version", "show the database schema versions", runDBVersion},
 	{"fernet setup", "create the token and credential key repositories", runFernetSetup},
 	{"fernet rotate", "rotate the token keys (staged key becomes primary)", runFernetRotate},
+	{"ring create", "create a ring builder file: BUILDER PART_POWER REPLICAS MIN_PART_HOURS", runRingCreate},
+	{"ring add", "add devices to a ring builder: BUILDER r1z1-IP:PORT/DEVICE WEIGHT …", runRingAdd},
+	{"ring set-weight", "change the weight of the devices a search matches", runRingSetWeight},
+	{"ring remove", "remove the devices a search matches at the next rebalance", runRingRemove},
+	{"ring rebalance", "assign partitions to devices and write BUILDER's .ring.gz", runRingRebalance},
+	{"ring show", "show a ring builder's devices and balance", runRingShow},
 	{"config sample", "print every configuration option with its default and help", runConfigSample},
 	{"policy sample", "print a service's default policy rules as YAML (gostack policy sample identity)", runPolicySample},
 }

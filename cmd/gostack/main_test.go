@@ -191,3 +191,55 @@ func between(s, start, end string) string {
 	v, _, _ := strings.Cut(after, end)
 	return v
 }
+
+// TestRingCommands builds a three-zone object ring the way the Swift guides do with
+// swift-ring-builder.
+func TestRingCommands(t *testing.T) {
+	builder := filepath.Join(t.TempDir(), "object.builder")
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := gostack(t, append([]string{"ring"}, args...)...)
+		if err != nil {
+			t.Fatalf("gostack ring %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	run("create", builder, "10", "3", "1")
+	for z := 1; z <= 3; z++ {
+		out := run("add", builder, fmt.Sprintf("r1z%d-127.0.0.1:62%d0/sdb1", z, z), "100")
+		if !strings.Contains(out, "got id") {
+			t.Errorf("add: %s", out)
+		}
+	}
+	if out := run("rebalance", "--seed", "1", builder); !strings.Contains(out, "Reassigned 1024 (100.00%) partitions. Balance is now 0.00") {
+		t.Errorf("rebalance: %s", out)
+	}
+	if _, err := os.Stat(strings.TrimSuffix(builder, ".builder") + ".ring.gz"); err != nil {
+		t.Errorf("ring file: %v", err)
+	}
+	show := run("show", builder)
+	for _, want := range []string{"1024 partitions, 3 replicas, 1 regions, 3 zones, 3 devices, 0.00 balance", "127.0.0.1:6210", "1024"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("show lacks %q:\n%s", want, show)
+		}
+	}
+	run("set-weight", builder, "z3", "50")
+	run("remove", builder, "z2")
+	if show := run("show", builder); !strings.Contains(show, "DEL") {
+		t.Errorf("removed device not flagged:\n%s", show)
+	}
+
+	for _, bad := range [][]string{
+		{"create", builder, "10", "3", "1"},                     // exists
+		{"create", builder + "2", "40", "3", "1"},               // part power too large
+		{"add", builder, "127.0.0.1:6200/sdb1", "100"},          // no region or zone
+		{"add", builder, "r1z4-127.0.0.1:6240/sdb1", "heavy"},   // weight not a number
+		{"add", builder, "r1z1-127.0.0.1:6210/sdb1", "100"},     // duplicate device
+		{"set-weight", builder, "z9", "10"},                     // matches nothing
+		{"show", filepath.Join(t.TempDir(), "missing.builder")}, // no such file
+	} {
+		if out, err := gostack(t, append([]string{"ring"}, bad...)...); err == nil {
+			t.Errorf("gostack ring %s succeeded:\n%s", strings.Join(bad, " "), out)
+		}
+	}
+}
