@@ -178,12 +178,9 @@ func (s *Service) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkDefaultProject(r.Context(), u.DefaultProjectID); err != nil {
 		return err
 	}
-	var pw *Password
-	if password != nil {
-		if pw, err = s.passwordPolicy(r.Context(), u, *password, false); err != nil {
-			return err
-		}
-		u.PasswordExpiresAt = pw.ExpiresAt
+	pw, err := s.adminPassword(r.Context(), &u, password)
+	if err != nil {
+		return err
 	}
 	if err := s.store.CreateUser(r.Context(), u, pw); err != nil {
 		return err
@@ -211,12 +208,9 @@ func (s *Service) updateUser(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	var pw *Password
-	if password != nil {
-		if pw, err = s.passwordPolicy(r.Context(), u, *password, false); err != nil {
-			return err
-		}
-		u.PasswordExpiresAt = pw.ExpiresAt
+	pw, err := s.adminPassword(r.Context(), &u, password)
+	if err != nil {
+		return err
 	}
 	if u.Enabled {
 		// As in Keystone, (re-)enabling a user clears its lockout.
@@ -232,6 +226,20 @@ func (s *Service) updateUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.api.WriteJSON(w, http.StatusOK, map[string]any{"user": s.userView(r, u)})
 	return nil
+}
+
+// adminPassword checks a password an admin sets on create or PATCH against the security
+// compliance rules and records its expiry on u; nil when no password was sent.
+func (s *Service) adminPassword(ctx context.Context, u *User, password *string) (*Password, error) {
+	if password == nil {
+		return nil, nil
+	}
+	pw, err := s.passwordPolicy(ctx, *u, *password, false)
+	if err != nil {
+		return nil, err
+	}
+	u.PasswordExpiresAt = pw.ExpiresAt
+	return pw, nil
 }
 
 // applyUserPatch applies the fields a PATCH of a user may change and returns the new password,

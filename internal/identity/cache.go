@@ -213,26 +213,15 @@ type lookupKey struct {
 // lookup returns the project or domain k finds, reading it with fetch when it is not cached.
 // Only lookups that find something are cached.
 func (c *cache) lookup(ctx context.Context, k lookupKey, fetch func(context.Context) (Project, error)) (Project, error) {
-	c.mu.RLock()
-	p, ok := c.projects[k]
-	gen := c.gen
-	c.mu.RUnlock()
-	if ok {
-		return p, nil
-	}
-	p, err := fetch(ctx)
-	if err != nil {
-		return p, err
-	}
-	c.mu.Lock()
-	if gen == c.gen {
-		if len(c.projects) >= maxCachedProjects {
-			c.projects = map[lookupKey]Project{}
-		}
-		c.projects[k] = p
-	}
-	c.mu.Unlock()
-	return p, nil
+	return load(ctx, c,
+		func() (Project, bool) { p, ok := c.projects[k]; return p, ok },
+		func(p Project) {
+			if len(c.projects) >= maxCachedProjects {
+				c.projects = map[lookupKey]Project{}
+			}
+			c.projects[k] = p
+		},
+		fetch)
 }
 
 // load returns a cached value, computing it with fill when absent. The value is kept only if
