@@ -321,6 +321,14 @@ func checkBody(opID string, rs *responseSpec, status int, body []byte) []Violati
 	for _, leaf := range leaves(ve) {
 		out = append(out, Violation{Operation: opID, Pointer: pointer(leaf.InstanceLocation), Reason: leaf.BasicOutput().Error.String()})
 	}
+	// The validator visits an object's properties in map order; sort so a
+	// response's violations always read the same way.
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Pointer != out[j].Pointer {
+			return out[i].Pointer < out[j].Pointer
+		}
+		return out[i].Reason < out[j].Reason
+	})
 	return out
 }
 
