@@ -18,6 +18,7 @@ type BootstrapOptions struct {
 	PublicURL      string // identity endpoints; "" skips the catalog entry
 	InternalURL    string
 	AdminURL       string
+	Services       []ServiceEntry // other services to register, such as image
 	Hasher         Hasher
 }
 
@@ -175,7 +176,15 @@ func newPassword(h Hasher, userID, password string, now time.Time) (*Password, e
 	return &Password{UserID: userID, Hash: hash, CreatedAt: now}, nil
 }
 
-// ensureIdentityEndpoints registers the identity service and its three endpoints.
+// ServiceEntry is a service as bootstrap registers it in the catalog, with its endpoints.
+type ServiceEntry struct {
+	Type, Name, Description string
+	PublicURL               string
+	InternalURL, AdminURL   string // default: the public URL
+}
+
+// ensureIdentityEndpoints registers the region, the identity service and its endpoints, and
+// the other services bootstrap was given.
 func (s *Store) ensureIdentityEndpoints(ctx context.Context, o BootstrapOptions) error {
 	if _, err := s.GetRegion(ctx, o.Region); isNotFound(err) {
 		if err := s.CreateRegion(ctx, Region{ID: o.Region}); err != nil {
@@ -184,10 +193,23 @@ func (s *Store) ensureIdentityEndpoints(ctx context.Context, o BootstrapOptions)
 	} else if err != nil {
 		return err
 	}
-	if o.PublicURL == "" {
-		return nil
+	entries := o.Services
+	if o.PublicURL != "" {
+		entries = append([]ServiceEntry{{Type: "identity", Name: "keystone", PublicURL: o.PublicURL,
+			InternalURL: o.InternalURL, AdminURL: o.AdminURL}}, entries...)
 	}
-	services, err := s.ListServices(ctx, "identity", "")
+	for _, e := range entries {
+		if err := s.EnsureService(ctx, o.Region, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EnsureService registers a service of the entry's type, unless one exists, and points its
+// public, internal and admin endpoints in the region at the entry's URLs.
+func (s *Store) EnsureService(ctx context.Context, region string, e ServiceEntry) error {
+	services, err := s.ListServices(ctx, e.Type, "")
 	if err != nil {
 		return err
 	}
@@ -195,17 +217,21 @@ func (s *Store) ensureIdentityEndpoints(ctx context.Context, o BootstrapOptions)
 	if len(services) > 0 {
 		svc = services[0]
 	} else {
-		svc = CatalogService{ID: newID(), Type: "identity", Name: "keystone", Enabled: true}
+		svc = CatalogService{ID: newID(), Type: e.Type, Name: e.Name, Description: e.Description, Enabled: true}
 		if err := s.CreateService(ctx, svc); err != nil {
 			return err
 		}
 	}
-	existing, err := s.ListEndpoints(ctx, EndpointFilter{ServiceID: svc.ID, RegionID: o.Region})
+	existing, err := s.ListEndpoints(ctx, EndpointFilter{ServiceID: svc.ID, RegionID: region})
 	if err != nil {
 		return err
 	}
-	for iface, url := range map[string]string{"public": o.PublicURL, "internal": o.InternalURL, "admin": o.AdminURL} {
-		if err := s.ensureEndpoint(ctx, existing, Endpoint{ServiceID: svc.ID, Interface: iface, URL: url, RegionID: o.Region, Enabled: true}); err != nil {
+	urls := map[string]string{"public": e.PublicURL, "internal": e.InternalURL, "admin": e.AdminURL}
+	for iface, url := range urls {
+		if url == "" {
+			url = e.PublicURL
+		}
+		if err := s.ensureEndpoint(ctx, existing, Endpoint{ServiceID: svc.ID, Interface: iface, URL: url, RegionID: region, Enabled: true}); err != nil {
 			return err
 		}
 	}

@@ -1,10 +1,7 @@
 package identity
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gostack/gostack/internal/identity/fernet"
+	"github.com/gostack/gostack/internal/platform/apitest"
 	"github.com/gostack/gostack/internal/platform/config"
 	"github.com/gostack/gostack/internal/platform/db"
 	"github.com/gostack/gostack/internal/platform/db/dbtest"
@@ -112,40 +110,11 @@ type response struct {
 // call sends a request; body may be nil, a string (sent as is) or any JSON value.
 func (e *testEnv) call(method, path, token string, body any, headers ...string) response {
 	e.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = bytes.NewBufferString(b)
-	default:
-		data, err := json.Marshal(b)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		rd = bytes.NewReader(data)
+	if body == nil {
+		headers = append([]string{"Content-Type", "application/json"}, headers...)
 	}
-	req, err := http.NewRequest(method, e.srv.URL+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("X-Auth-Token", token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	out := response{status: resp.StatusCode, header: resp.Header, raw: string(data)}
-	if len(data) > 0 {
-		_ = json.Unmarshal(data, &out.body)
-	}
-	return out
+	r := apitest.Client{T: e.t, BaseURL: e.srv.URL}.Call(method, path, token, body, headers...)
+	return response{status: r.Status, header: r.Header, body: r.Body, raw: r.Raw}
 }
 
 // must fails the test unless the response has the wanted status; it returns the response.

@@ -59,11 +59,8 @@ func (s *Store) Generation(ctx context.Context) (int64, error) {
 	return g, err
 }
 
-// rowScanner is what *sql.Row and *sql.Rows share.
-type rowScanner interface{ Scan(dest ...any) error }
-
 // queryAll runs q and collects one T per row with scan.
-func queryAll[T any](ctx context.Context, q db.Querier, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, q db.Querier, scan func(db.Scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -81,31 +78,12 @@ func queryAll[T any](ctx context.Context, q db.Querier, scan func(rowScanner) (T
 }
 
 // queryOne runs q and scans its single row, turning "no rows" into a NotFoundError.
-func queryOne[T any](ctx context.Context, q db.Querier, kind, id string, scan func(rowScanner) (T, error), query string, args ...any) (T, error) {
+func queryOne[T any](ctx context.Context, q db.Querier, kind, id string, scan func(db.Scanner) (T, error), query string, args ...any) (T, error) {
 	v, err := scan(q.QueryRow(ctx, query, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, &NotFoundError{Kind: kind, ID: id}
 	}
 	return v, err
-}
-
-// queryStrings returns the first column of every row.
-func queryStrings(ctx context.Context, q db.Querier, query string, args ...any) ([]string, error) {
-	return queryAll(ctx, q, func(r rowScanner) (string, error) {
-		var s string
-		err := r.Scan(&s)
-		return s, err
-	}, query, args...)
-}
-
-// exists reports whether query returns a row.
-func exists(ctx context.Context, q db.Querier, query string, args ...any) (bool, error) {
-	var one int
-	err := q.QueryRow(ctx, query, args...).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // mustAffect turns an UPDATE or DELETE that touched nothing into a NotFoundError.
@@ -175,31 +153,4 @@ func stringArgs(ids []string) []any {
 		args[i] = id
 	}
 	return args
-}
-
-// filter accumulates WHERE conditions for list queries.
-type filter struct {
-	conds []string
-	args  []any
-}
-
-// eq adds "column = value" when value is not empty.
-func (f *filter) eq(column, value string) {
-	if value != "" {
-		f.add(column+" = ?", value)
-	}
-}
-
-// add adds a raw condition with its arguments.
-func (f *filter) add(cond string, args ...any) {
-	f.conds = append(f.conds, cond)
-	f.args = append(f.args, args...)
-}
-
-// where renders " WHERE a AND b" or "".
-func (f *filter) where() string {
-	if len(f.conds) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(f.conds, " AND ")
 }

@@ -17,7 +17,7 @@ type AssignmentFilter struct {
 	Inherited *bool
 }
 
-func scanAssignment(r rowScanner) (Assignment, error) {
+func scanAssignment(r db.Scanner) (Assignment, error) {
 	var a Assignment
 	return a, r.Scan(&a.Type, &a.ActorID, &a.TargetID, &a.RoleID, &a.Inherited)
 }
@@ -43,13 +43,13 @@ func (s *Store) Revoke(ctx context.Context, a Assignment) error {
 
 // HasAssignment reports whether exactly this assignment exists.
 func (s *Store) HasAssignment(ctx context.Context, a Assignment) (bool, error) {
-	return exists(ctx, s.db, "SELECT 1 FROM assignment WHERE type = ? AND actor_id = ? AND target_id = ? AND role_id = ? AND inherited = ?",
+	return db.Exists(ctx, s.db, "SELECT 1 FROM assignment WHERE type = ? AND actor_id = ? AND target_id = ? AND role_id = ? AND inherited = ?",
 		a.Type, a.ActorID, a.TargetID, a.RoleID, a.Inherited)
 }
 
 // ListAssignments returns the assignments that match f.
 func (s *Store) ListAssignments(ctx context.Context, f AssignmentFilter) ([]Assignment, error) {
-	var w filter
+	var w db.Where
 	for _, in := range []struct {
 		column string
 		values []string
@@ -60,14 +60,14 @@ func (s *Store) ListAssignments(ctx context.Context, f AssignmentFilter) ([]Assi
 		if len(in.values) == 0 {
 			return nil, nil
 		}
-		w.add(in.column+" IN ("+placeholders(len(in.values))+")", stringArgs(in.values)...)
+		w.Add(in.column+" IN ("+placeholders(len(in.values))+")", stringArgs(in.values)...)
 	}
-	w.eq("role_id", f.RoleID)
+	w.Eq("role_id", f.RoleID)
 	if f.Inherited != nil {
-		w.add("inherited = ?", *f.Inherited)
+		w.Add("inherited = ?", *f.Inherited)
 	}
-	return queryAll(ctx, s.db, scanAssignment,
-		"SELECT type, actor_id, target_id, role_id, inherited FROM assignment"+w.where()+" ORDER BY type, actor_id, target_id, role_id", w.args...)
+	return db.QueryAll(ctx, s.db, scanAssignment,
+		"SELECT type, actor_id, target_id, role_id, inherited FROM assignment"+w.String()+" ORDER BY type, actor_id, target_id, role_id", w.Args...)
 }
 
 // AddRevocation stores a revocation event.
@@ -83,7 +83,7 @@ func (s *Store) AddRevocation(ctx context.Context, e RevocationEvent) error {
 
 // Revocations returns every stored revocation event.
 func (s *Store) Revocations(ctx context.Context) ([]RevocationEvent, error) {
-	return queryAll(ctx, s.db, func(r rowScanner) (RevocationEvent, error) {
+	return db.QueryAll(ctx, s.db, func(r db.Scanner) (RevocationEvent, error) {
 		var e RevocationEvent
 		var user, project, domain, role, audit, chain sql.NullString
 		var issued, revoked sql.NullInt64

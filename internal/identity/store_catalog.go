@@ -9,7 +9,7 @@ import (
 
 const serviceColumns = "id, type, name, description, enabled, extra"
 
-func scanService(r rowScanner) (CatalogService, error) {
+func scanService(r db.Scanner) (CatalogService, error) {
 	var s CatalogService
 	var name, desc, extra sql.NullString
 	if err := r.Scan(&s.ID, &s.Type, &name, &desc, &s.Enabled, &extra); err != nil {
@@ -41,10 +41,10 @@ func (s *Store) GetService(ctx context.Context, id string) (CatalogService, erro
 
 // ListServices returns catalog services, optionally of one type and/or name.
 func (s *Store) ListServices(ctx context.Context, typ, name string) ([]CatalogService, error) {
-	var w filter
-	w.eq("type", typ)
-	w.eq("name", name)
-	return queryAll(ctx, s.db, scanService, "SELECT "+serviceColumns+" FROM service"+w.where()+" ORDER BY type, name, id", w.args...)
+	var w db.Where
+	w.Eq("type", typ)
+	w.Eq("name", name)
+	return db.QueryAll(ctx, s.db, scanService, "SELECT "+serviceColumns+" FROM service"+w.String()+" ORDER BY type, name, id", w.Args...)
 }
 
 // UpdateService rewrites a catalog service.
@@ -73,7 +73,7 @@ func (s *Store) DeleteService(ctx context.Context, id string) error {
 
 const endpointColumns = "id, service_id, interface, url, region_id, enabled, extra"
 
-func scanEndpoint(r rowScanner) (Endpoint, error) {
+func scanEndpoint(r db.Scanner) (Endpoint, error) {
 	var e Endpoint
 	var region, extra sql.NullString
 	if err := r.Scan(&e.ID, &e.ServiceID, &e.Interface, &e.URL, &region, &e.Enabled, &extra); err != nil {
@@ -112,11 +112,11 @@ func (s *Store) GetEndpoint(ctx context.Context, id string) (Endpoint, error) {
 
 // ListEndpoints returns the endpoints that match f.
 func (s *Store) ListEndpoints(ctx context.Context, f EndpointFilter) ([]Endpoint, error) {
-	var w filter
-	w.eq("service_id", f.ServiceID)
-	w.eq("interface", f.Interface)
-	w.eq("region_id", f.RegionID)
-	return queryAll(ctx, s.db, scanEndpoint, "SELECT "+endpointColumns+" FROM endpoint"+w.where()+" ORDER BY service_id, interface, id", w.args...)
+	var w db.Where
+	w.Eq("service_id", f.ServiceID)
+	w.Eq("interface", f.Interface)
+	w.Eq("region_id", f.RegionID)
+	return db.QueryAll(ctx, s.db, scanEndpoint, "SELECT "+endpointColumns+" FROM endpoint"+w.String()+" ORDER BY service_id, interface, id", w.Args...)
 }
 
 // UpdateEndpoint rewrites an endpoint.
@@ -142,7 +142,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, id string) error {
 
 const regionColumns = "id, description, parent_region_id, extra"
 
-func scanRegion(r rowScanner) (Region, error) {
+func scanRegion(r db.Scanner) (Region, error) {
 	var reg Region
 	var desc, parent, extra sql.NullString
 	if err := r.Scan(&reg.ID, &desc, &parent, &extra); err != nil {
@@ -174,9 +174,9 @@ func (s *Store) GetRegion(ctx context.Context, id string) (Region, error) {
 
 // ListRegions returns regions, optionally the children of one parent.
 func (s *Store) ListRegions(ctx context.Context, parentID string) ([]Region, error) {
-	var w filter
-	w.eq("parent_region_id", parentID)
-	return queryAll(ctx, s.db, scanRegion, "SELECT "+regionColumns+" FROM region"+w.where()+" ORDER BY id", w.args...)
+	var w db.Where
+	w.Eq("parent_region_id", parentID)
+	return db.QueryAll(ctx, s.db, scanRegion, "SELECT "+regionColumns+" FROM region"+w.String()+" ORDER BY id", w.Args...)
 }
 
 // UpdateRegion rewrites a region.
@@ -204,7 +204,7 @@ func (s *Store) DeleteRegion(ctx context.Context, id string) error {
 			return err
 		}
 		in := "(" + placeholders(len(tree)) + ")"
-		busy, err := exists(ctx, tx, "SELECT 1 FROM endpoint WHERE region_id IN "+in, stringArgs(tree)...)
+		busy, err := db.Exists(ctx, tx, "SELECT 1 FROM endpoint WHERE region_id IN "+in, stringArgs(tree)...)
 		if err != nil {
 			return err
 		}
@@ -221,7 +221,7 @@ func regionSubtree(ctx context.Context, tx *db.Tx, id string) ([]string, error) 
 	tree := []string{id}
 	seen := map[string]bool{id: true}
 	for i := 0; i < len(tree); i++ {
-		children, err := queryStrings(ctx, tx, "SELECT id FROM region WHERE parent_region_id = ?", tree[i])
+		children, err := db.QueryStrings(ctx, tx, "SELECT id FROM region WHERE parent_region_id = ?", tree[i])
 		if err != nil {
 			return nil, err
 		}

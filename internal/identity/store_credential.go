@@ -10,7 +10,7 @@ import (
 
 const appCredColumns = "id, name, description, user_id, project_id, secret_hash, expires_at, unrestricted, created_at"
 
-func scanAppCred(r rowScanner) (AppCredential, error) {
+func scanAppCred(r db.Scanner) (AppCredential, error) {
 	var a AppCredential
 	var desc sql.NullString
 	var expires, created sql.NullInt64
@@ -59,15 +59,15 @@ func (s *Store) GetAppCredentialByName(ctx context.Context, userID, name string)
 }
 
 func (s *Store) appCredRoles(ctx context.Context, id string) ([]string, error) {
-	return queryStrings(ctx, s.db, "SELECT role_id FROM application_credential_role WHERE application_credential_id = ? ORDER BY role_id", id)
+	return db.QueryStrings(ctx, s.db, "SELECT role_id FROM application_credential_role WHERE application_credential_id = ? ORDER BY role_id", id)
 }
 
 // ListAppCredentials returns a user's application credentials, optionally by name.
 func (s *Store) ListAppCredentials(ctx context.Context, userID, name string) ([]AppCredential, error) {
-	var w filter
-	w.eq("user_id", userID)
-	w.eq("name", name)
-	creds, err := queryAll(ctx, s.db, scanAppCred, "SELECT "+appCredColumns+" FROM application_credential"+w.where()+" ORDER BY name, id", w.args...)
+	var w db.Where
+	w.Eq("user_id", userID)
+	w.Eq("name", name)
+	creds, err := db.QueryAll(ctx, s.db, scanAppCred, "SELECT "+appCredColumns+" FROM application_credential"+w.String()+" ORDER BY name, id", w.Args...)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func (s *Store) DeleteAppCredential(ctx context.Context, id string) error {
 const credentialColumns = "id, user_id, project_id, type, encrypted_blob, extra"
 
 // scanCredential reads a credential with its blob still encrypted.
-func scanCredential(r rowScanner) (Credential, error) {
+func scanCredential(r db.Scanner) (Credential, error) {
 	var c Credential
 	var project, extra sql.NullString
 	if err := r.Scan(&c.ID, &c.UserID, &project, &c.Type, &c.Blob, &extra); err != nil {
@@ -125,10 +125,10 @@ func (s *Store) GetCredential(ctx context.Context, id string) (Credential, error
 
 // ListCredentials returns credentials (Blobs encrypted), optionally of one user and/or type.
 func (s *Store) ListCredentials(ctx context.Context, userID, typ string) ([]Credential, error) {
-	var w filter
-	w.eq("user_id", userID)
-	w.eq("type", typ)
-	return queryAll(ctx, s.db, scanCredential, "SELECT "+credentialColumns+" FROM credential"+w.where()+" ORDER BY id", w.args...)
+	var w db.Where
+	w.Eq("user_id", userID)
+	w.Eq("type", typ)
+	return db.QueryAll(ctx, s.db, scanCredential, "SELECT "+credentialColumns+" FROM credential"+w.String()+" ORDER BY id", w.Args...)
 }
 
 // UpdateCredential rewrites a credential whose Blob the caller has already encrypted.

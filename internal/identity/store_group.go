@@ -10,7 +10,7 @@ import (
 
 const groupColumns = "id, domain_id, name, description, extra"
 
-func scanGroup(r rowScanner) (Group, error) {
+func scanGroup(r db.Scanner) (Group, error) {
 	var g Group
 	var desc, extra sql.NullString
 	if err := r.Scan(&g.ID, &g.DomainID, &g.Name, &desc, &extra); err != nil {
@@ -59,13 +59,13 @@ func (s *Store) GetGroupByName(ctx context.Context, domainID, name string) (Grou
 
 // ListGroups returns the groups that match f, ordered by name.
 func (s *Store) ListGroups(ctx context.Context, f GroupFilter) ([]Group, error) {
-	var w filter
-	w.eq("domain_id", f.DomainID)
-	w.eq("name", f.Name)
+	var w db.Where
+	w.Eq("domain_id", f.DomainID)
+	w.Eq("name", f.Name)
 	if f.UserID != "" {
-		w.add("id IN (SELECT group_id FROM user_group_membership WHERE user_id = ?)", f.UserID)
+		w.Add("id IN (SELECT group_id FROM user_group_membership WHERE user_id = ?)", f.UserID)
 	}
-	return queryAll(ctx, s.db, scanGroup, "SELECT "+groupColumns+" FROM identity_group"+w.where()+" ORDER BY name, id", w.args...)
+	return db.QueryAll(ctx, s.db, scanGroup, "SELECT "+groupColumns+" FROM identity_group"+w.String()+" ORDER BY name, id", w.Args...)
 }
 
 // UpdateGroup rewrites a group's mutable attributes.
@@ -117,10 +117,10 @@ func (s *Store) RemoveGroupMember(ctx context.Context, groupID, userID string) e
 
 // IsGroupMember reports whether a user belongs to a group.
 func (s *Store) IsGroupMember(ctx context.Context, groupID, userID string) (bool, error) {
-	return exists(ctx, s.db, "SELECT 1 FROM user_group_membership WHERE user_id = ? AND group_id = ?", userID, groupID)
+	return db.Exists(ctx, s.db, "SELECT 1 FROM user_group_membership WHERE user_id = ? AND group_id = ?", userID, groupID)
 }
 
 // UserGroupIDs returns the ids of the groups a user belongs to.
 func (s *Store) UserGroupIDs(ctx context.Context, userID string) ([]string, error) {
-	return queryStrings(ctx, s.db, "SELECT group_id FROM user_group_membership WHERE user_id = ?", userID)
+	return db.QueryStrings(ctx, s.db, "SELECT group_id FROM user_group_membership WHERE user_id = ?", userID)
 }

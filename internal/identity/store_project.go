@@ -10,7 +10,7 @@ import (
 
 const projectColumns = "id, name, domain_id, parent_id, is_domain, enabled, description, extra"
 
-func scanProject(r rowScanner) (Project, error) {
+func scanProject(r db.Scanner) (Project, error) {
 	var p Project
 	var parent, desc, extra sql.NullString
 	if err := r.Scan(&p.ID, &p.Name, &p.DomainID, &parent, &p.IsDomain, &p.Enabled, &desc, &extra); err != nil {
@@ -102,29 +102,29 @@ func (s *Store) getProject(ctx context.Context, q db.Querier, kind, id, query st
 	if err != nil {
 		return p, err
 	}
-	p.Tags, err = queryStrings(ctx, q, "SELECT name FROM project_tag WHERE project_id = ? ORDER BY name", p.ID)
+	p.Tags, err = db.QueryStrings(ctx, q, "SELECT name FROM project_tag WHERE project_id = ? ORDER BY name", p.ID)
 	return p, err
 }
 
 // ListProjects returns the projects (and domains) that match f, ordered by name.
 func (s *Store) ListProjects(ctx context.Context, f ProjectFilter) ([]Project, error) {
-	var w filter
-	w.eq("domain_id", f.DomainID)
-	w.eq("parent_id", f.ParentID)
-	w.eq("name", f.Name)
+	var w db.Where
+	w.Eq("domain_id", f.DomainID)
+	w.Eq("parent_id", f.ParentID)
+	w.Eq("name", f.Name)
 	if f.Enabled != nil {
-		w.add("enabled = ?", *f.Enabled)
+		w.Add("enabled = ?", *f.Enabled)
 	}
 	if f.IsDomain != nil {
-		w.add("is_domain = ?", *f.IsDomain)
+		w.Add("is_domain = ?", *f.IsDomain)
 	}
 	if f.IDs != nil {
 		if len(f.IDs) == 0 {
 			return nil, nil
 		}
-		w.add("id IN ("+placeholders(len(f.IDs))+")", stringArgs(f.IDs)...)
+		w.Add("id IN ("+placeholders(len(f.IDs))+")", stringArgs(f.IDs)...)
 	}
-	projects, err := queryAll(ctx, s.db, scanProject, "SELECT "+projectColumns+" FROM project"+w.where()+" ORDER BY name, id", w.args...)
+	projects, err := db.QueryAll(ctx, s.db, scanProject, "SELECT "+projectColumns+" FROM project"+w.String()+" ORDER BY name, id", w.Args...)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func (s *Store) ListProjects(ctx context.Context, f ProjectFilter) ([]Project, e
 
 func (s *Store) allTags(ctx context.Context) (map[string][]string, error) {
 	type tag struct{ project, name string }
-	rows, err := queryAll(ctx, s.db, func(r rowScanner) (tag, error) {
+	rows, err := db.QueryAll(ctx, s.db, func(r db.Scanner) (tag, error) {
 		var t tag
 		return t, r.Scan(&t.project, &t.name)
 	}, "SELECT project_id, name FROM project_tag ORDER BY name")
@@ -234,7 +234,7 @@ func deleteProjectTx(ctx context.Context, tx *db.Tx, id string) error {
 // DeleteDomain removes a domain with all of its projects, users, groups and roles.
 func (s *Store) DeleteDomain(ctx context.Context, id string) error {
 	return s.write(ctx, func(tx *db.Tx) error {
-		projects, err := queryStrings(ctx, tx, "SELECT id FROM project WHERE domain_id = ? AND is_domain = ?", id, false)
+		projects, err := db.QueryStrings(ctx, tx, "SELECT id FROM project WHERE domain_id = ? AND is_domain = ?", id, false)
 		if err != nil {
 			return err
 		}
@@ -243,7 +243,7 @@ func (s *Store) DeleteDomain(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		users, err := queryStrings(ctx, tx, "SELECT id FROM identity_user WHERE domain_id = ?", id)
+		users, err := db.QueryStrings(ctx, tx, "SELECT id FROM identity_user WHERE domain_id = ?", id)
 		if err != nil {
 			return err
 		}
@@ -252,7 +252,7 @@ func (s *Store) DeleteDomain(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		groups, err := queryStrings(ctx, tx, "SELECT id FROM identity_group WHERE domain_id = ?", id)
+		groups, err := db.QueryStrings(ctx, tx, "SELECT id FROM identity_group WHERE domain_id = ?", id)
 		if err != nil {
 			return err
 		}
@@ -261,7 +261,7 @@ func (s *Store) DeleteDomain(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		roles, err := queryStrings(ctx, tx, "SELECT id FROM role WHERE domain_id = ?", id)
+		roles, err := db.QueryStrings(ctx, tx, "SELECT id FROM role WHERE domain_id = ?", id)
 		if err != nil {
 			return err
 		}
@@ -276,5 +276,5 @@ func (s *Store) DeleteDomain(ctx context.Context, id string) error {
 
 // HasChildren reports whether any project names id as its parent.
 func (s *Store) HasChildren(ctx context.Context, id string) (bool, error) {
-	return exists(ctx, s.db, "SELECT 1 FROM project WHERE parent_id = ? AND is_domain = ?", id, false)
+	return db.Exists(ctx, s.db, "SELECT 1 FROM project WHERE parent_id = ? AND is_domain = ?", id, false)
 }

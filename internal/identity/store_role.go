@@ -10,7 +10,7 @@ import (
 
 const roleColumns = "id, name, domain_id, description, options"
 
-func scanRole(r rowScanner) (Role, error) {
+func scanRole(r db.Scanner) (Role, error) {
 	var role Role
 	var desc, options sql.NullString
 	if err := r.Scan(&role.ID, &role.Name, &role.DomainID, &desc, &options); err != nil {
@@ -65,15 +65,15 @@ func (s *Store) GetRoleByName(ctx context.Context, domainID, name string) (Role,
 
 // ListRoles returns roles by name; domainID "" lists the global roles.
 func (s *Store) ListRoles(ctx context.Context, domainID, name string) ([]Role, error) {
-	var w filter
-	w.add("domain_id = ?", roleDomain(domainID))
-	w.eq("name", name)
-	return queryAll(ctx, s.db, scanRole, "SELECT "+roleColumns+" FROM role"+w.where()+" ORDER BY name, id", w.args...)
+	var w db.Where
+	w.Add("domain_id = ?", roleDomain(domainID))
+	w.Eq("name", name)
+	return db.QueryAll(ctx, s.db, scanRole, "SELECT "+roleColumns+" FROM role"+w.String()+" ORDER BY name, id", w.Args...)
 }
 
 // AllRoles returns every role, global and domain-specific.
 func (s *Store) AllRoles(ctx context.Context) ([]Role, error) {
-	return queryAll(ctx, s.db, scanRole, "SELECT "+roleColumns+" FROM role ORDER BY name, id")
+	return db.QueryAll(ctx, s.db, scanRole, "SELECT "+roleColumns+" FROM role ORDER BY name, id")
 }
 
 // UpdateRole rewrites a role's mutable attributes.
@@ -127,10 +127,10 @@ func (s *Store) DeleteImpliedRole(ctx context.Context, ir ImpliedRole) error {
 
 // ImpliedRoles returns every implication, optionally only those whose prior role is priorID.
 func (s *Store) ImpliedRoles(ctx context.Context, priorID string) ([]ImpliedRole, error) {
-	var w filter
-	w.eq("prior_role_id", priorID)
-	return queryAll(ctx, s.db, func(r rowScanner) (ImpliedRole, error) {
+	var w db.Where
+	w.Eq("prior_role_id", priorID)
+	return db.QueryAll(ctx, s.db, func(r db.Scanner) (ImpliedRole, error) {
 		var ir ImpliedRole
 		return ir, r.Scan(&ir.PriorID, &ir.ImpliedID)
-	}, "SELECT prior_role_id, implied_role_id FROM implied_role"+w.where()+" ORDER BY prior_role_id, implied_role_id", w.args...)
+	}, "SELECT prior_role_id, implied_role_id FROM implied_role"+w.String()+" ORDER BY prior_role_id, implied_role_id", w.Args...)
 }

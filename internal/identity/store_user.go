@@ -11,7 +11,7 @@ import (
 
 const userColumns = "id, domain_id, name, enabled, default_project_id, options, extra, created_at, last_active_at, failed_auth_count, failed_auth_at"
 
-func scanUser(r rowScanner) (User, error) {
+func scanUser(r db.Scanner) (User, error) {
 	var u User
 	var defProject, options, extra sql.NullString
 	var created, active, failedAt sql.NullInt64
@@ -97,22 +97,22 @@ func (s *Store) getUser(ctx context.Context, id, query string, args ...any) (Use
 
 // ListUsers returns the users that match f, ordered by name.
 func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]User, error) {
-	var w filter
-	w.eq("domain_id", f.DomainID)
-	w.eq("name", f.Name)
+	var w db.Where
+	w.Eq("domain_id", f.DomainID)
+	w.Eq("name", f.Name)
 	if f.Enabled != nil {
-		w.add("enabled = ?", *f.Enabled)
+		w.Add("enabled = ?", *f.Enabled)
 	}
 	if f.GroupID != "" {
-		w.add("id IN (SELECT user_id FROM user_group_membership WHERE group_id = ?)", f.GroupID)
+		w.Add("id IN (SELECT user_id FROM user_group_membership WHERE group_id = ?)", f.GroupID)
 	}
 	if f.IDs != nil {
 		if len(f.IDs) == 0 {
 			return nil, nil
 		}
-		w.add("id IN ("+placeholders(len(f.IDs))+")", stringArgs(f.IDs)...)
+		w.Add("id IN ("+placeholders(len(f.IDs))+")", stringArgs(f.IDs)...)
 	}
-	users, err := queryAll(ctx, s.db, scanUser, "SELECT "+userColumns+" FROM identity_user"+w.where()+" ORDER BY name, id", w.args...)
+	users, err := db.QueryAll(ctx, s.db, scanUser, "SELECT "+userColumns+" FROM identity_user"+w.String()+" ORDER BY name, id", w.Args...)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func (s *Store) passwordExpiries(ctx context.Context) (map[string]time.Time, err
 		user    string
 		expires sql.NullInt64
 	}
-	rows, err := queryAll(ctx, s.db, func(r rowScanner) (row, error) {
+	rows, err := db.QueryAll(ctx, s.db, func(r db.Scanner) (row, error) {
 		var x row
 		return x, r.Scan(&x.user, &x.expires)
 	}, `SELECT p.user_id, p.expires_at FROM user_password p
@@ -171,7 +171,7 @@ func (s *Store) UpdateUser(ctx context.Context, u User, pw *Password) error {
 // SetPassword makes pw the current password of an existing user, keeping the others as history.
 func (s *Store) SetPassword(ctx context.Context, pw Password) error {
 	return s.write(ctx, func(tx *db.Tx) error {
-		found, err := exists(ctx, tx, "SELECT 1 FROM identity_user WHERE id = ?", pw.UserID)
+		found, err := db.Exists(ctx, tx, "SELECT 1 FROM identity_user WHERE id = ?", pw.UserID)
 		if err != nil {
 			return err
 		}
@@ -184,7 +184,7 @@ func (s *Store) SetPassword(ctx context.Context, pw Password) error {
 
 // Passwords returns a user's newest n passwords, newest first.
 func (s *Store) Passwords(ctx context.Context, userID string, n int) ([]Password, error) {
-	return queryAll(ctx, s.db, func(r rowScanner) (Password, error) {
+	return db.QueryAll(ctx, s.db, func(r db.Scanner) (Password, error) {
 		var p Password
 		var created, expires sql.NullInt64
 		err := r.Scan(&p.UserID, &created, &p.Hash, &expires, &p.SelfService)

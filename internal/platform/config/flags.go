@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // Sources names the configuration files and directories to load, as given by
@@ -63,4 +64,25 @@ func firstExisting(dirs []string, name string, wantDir bool) string {
 		}
 	}
 	return ""
+}
+
+// WithServiceFile returns the sources plus one service's own file, such as glance-api.conf,
+// wherever it exists beside the sources' files (so beside /etc/gostack/gostack.conf when
+// the default sources found that). A service file is read after the shared ones, so what it
+// sets wins: that is where options two services spell the same way, such as [DEFAULT]
+// bind_port or enabled_backends, get their per-service values, as in OpenStack's own files.
+func (s Sources) WithServiceFile(name string) Sources {
+	out := Sources{Files: slices.Clone(s.Files), Dirs: slices.Clone(s.Dirs)}
+	seen := map[string]bool{}
+	for _, f := range s.Files {
+		p := filepath.Join(filepath.Dir(f), name)
+		if seen[p] || slices.Contains(s.Files, p) {
+			continue
+		}
+		seen[p] = true
+		if info, err := os.Stat(p); err == nil && !info.IsDir() {
+			out.Files = append(out.Files, p)
+		}
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -79,5 +80,41 @@ func TestDefaultSourcesUsesHome(t *testing.T) {
 	p := writeFile(t, filepath.Join(home, ".gostack-test-project"), "gostack-test-project.conf", "")
 	if got := DefaultSources("gostack-test-project"); len(got.Files) != 1 || got.Files[0] != p {
 		t.Errorf("DefaultSources = %+v, want %s", got, p)
+	}
+}
+
+func TestWithServiceFile(t *testing.T) {
+	dir := t.TempDir()
+	shared := filepath.Join(dir, "gostack.conf")
+	other := filepath.Join(t.TempDir(), "extra.conf")
+	for p, text := range map[string]string{
+		shared:                                "[DEFAULT]\nbind_port = 1\n",
+		other:                                 "[DEFAULT]\n",
+		filepath.Join(dir, "glance-api.conf"): "[DEFAULT]\nbind_port = 9393\n",
+	} {
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := Sources{Files: []string{shared, other}}
+	got := s.WithServiceFile("glance-api.conf")
+	want := []string{shared, other, filepath.Join(dir, "glance-api.conf")}
+	if !slices.Equal(got.Files, want) {
+		t.Fatalf("files = %v, want %v", got.Files, want)
+	}
+	if len(s.Files) != 2 {
+		t.Fatalf("the original sources changed: %v", s.Files)
+	}
+	schema := NewSchema()
+	schema.Register("DEFAULT", Opt{Name: "bind_port", Type: Port})
+	cfg, _, err := got.Load(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Int("DEFAULT", "bind_port") != 9393 {
+		t.Errorf("the service file does not win: bind_port = %d", cfg.Int("DEFAULT", "bind_port"))
+	}
+	if none := s.WithServiceFile("nova.conf"); !slices.Equal(none.Files, s.Files) {
+		t.Errorf("a missing service file was added: %v", none.Files)
 	}
 }

@@ -58,6 +58,25 @@ func (s *Schema) Register(section string, opts ...Opt) {
 	}
 }
 
+// RegisterShared adds options that several services register under the same name, such as
+// [DEFAULT] bind_port: an option already registered with the same type is left as it is (the
+// first registration's default and help stand). A different type is a programmer error and
+// panics, as do Register's errors.
+func (s *Schema) RegisterShared(section string, opts ...Opt) {
+	for _, opt := range opts {
+		s.mu.Lock()
+		existing := s.byKey[optKey{normSection(section), opt.Name}]
+		s.mu.Unlock()
+		if existing == nil {
+			s.Register(section, opt)
+			continue
+		}
+		if existing.opt.Type != opt.Type {
+			panic(fmt.Sprintf("config: RegisterShared [%s] %s: registered as %v, now as %v", section, opt.Name, existing.opt.Type, opt.Type))
+		}
+	}
+}
+
 // check validates a new option against the schema.
 func (s *Schema) check(info *optInfo) error {
 	if err := validateOpt(&info.opt); err != nil {

@@ -94,3 +94,18 @@ func TestSchemaConcurrentRegisterAndLoad(t *testing.T) {
 		t.Errorf("registered %d options, want 100", n)
 	}
 }
+
+func TestRegisterShared(t *testing.T) {
+	s := NewSchema()
+	s.RegisterShared("DEFAULT", Opt{Name: "bind_port", Type: Port, Help: "first"})
+	s.RegisterShared("DEFAULT", Opt{Name: "bind_port", Type: Port, Help: "second"}, Opt{Name: "bind_host", Type: String})
+	if got := s.Defaults().String("DEFAULT", "bind_host"); got != "" {
+		t.Errorf("bind_host = %q", got)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a shared option registered with another type did not panic")
+		}
+	}()
+	s.RegisterShared("DEFAULT", Opt{Name: "bind_port", Type: String})
+}

@@ -97,12 +97,18 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	return d, nil
 }
 
+// MaxOpenConns bounds each MySQL or PostgreSQL connection pool.
+var MaxOpenConns = 55
+
 // openServer opens a MySQL or PostgreSQL connection pool.
 func (d *DB) openServer(ctx context.Context, cfg urlConfig) error {
 	pool, err := sql.Open(cfg.driver, cfg.dsn)
 	if err != nil {
 		return fmt.Errorf("db: open %s: %w", d.url, err)
 	}
+	// oslo.db's default pool: 5 kept plus 50 overflow. Bounded, so a burst of requests waits
+	// for a connection instead of exceeding the server's max_connections.
+	pool.SetMaxOpenConns(MaxOpenConns)
 	pool.SetMaxIdleConns(10)
 	pool.SetConnMaxLifetime(time.Hour)
 	if err := pool.PingContext(ctx); err != nil {

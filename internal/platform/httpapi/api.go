@@ -17,6 +17,10 @@ type API struct {
 	// LegacyRequestIDHeader, when set, also carries the request id under a service's
 	// historical name (Nova and Cinder send "X-Compute-Request-Id" as well).
 	LegacyRequestIDHeader string
+	// NegotiateErrors makes error bodies follow the request's Accept header as webob's do
+	// (Glance): JSON only when the client asks for it, plain text for text/plain, and HTML
+	// otherwise — python-glanceclient sends no Accept and reads the HTML page.
+	NegotiateErrors bool
 }
 
 // HandlerFunc is a handler that may fail; a returned error is written by WriteError.
@@ -48,6 +52,12 @@ func (a *API) WriteJSON(w http.ResponseWriter, status int, v any) {
 	writeBody(w, status, body, true)
 }
 
+// WriteRawJSON writes body, already encoded JSON, with the given status: for hot paths that
+// encode their own JSON.
+func (a *API) WriteRawJSON(w http.ResponseWriter, status int, body []byte) {
+	writeBody(w, status, body, true)
+}
+
 // WriteError writes err as an error response in the service's dialect. An *Error (also when
 // wrapped) gives its status, headers and message; an *http.MaxBytesError gives 413; anything
 // else gives a 500 whose message names only the request id, while the real error is logged.
@@ -61,6 +71,12 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := a.toError(r, err)
 	for k, vs := range e.Header {
 		w.Header()[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+	}
+	if a.NegotiateErrors {
+		if ct, body := webobError(r.Header.Get("Accept"), e); ct != "" {
+			writeTyped(w, e.Status, ct, body, r.Method != http.MethodHead)
+			return
+		}
 	}
 	body, mErr := json.Marshal(a.format()(e))
 	if mErr != nil { // a custom ErrorFormat returned something unencodable
@@ -107,8 +123,13 @@ func tooLargeError(limit int64) *Error {
 
 // writeBody writes a JSON body with its Content-Type and Content-Length.
 func writeBody(w http.ResponseWriter, status int, body []byte, withBody bool) {
+	writeTyped(w, status, "application/json", body, withBody)
+}
+
+// writeTyped writes a body of a content type with its Content-Length.
+func writeTyped(w http.ResponseWriter, status int, contentType string, body []byte, withBody bool) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	h.Set("Content-Type", contentType)
 	if withBody {
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 	} else {

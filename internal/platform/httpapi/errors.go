@@ -7,6 +7,7 @@ package httpapi
 
 import (
 	"fmt"
+	"html"
 	"net/http"
 	"strings"
 )
@@ -146,4 +147,21 @@ func glanceError(e *Error) any {
 		"title":   e.title(),
 		"message": e.Message,
 	}
+}
+
+// webobError renders an error the way webob's HTTP exceptions do for a client that does not
+// ask for JSON: an HTML page (for */*, text/html or no Accept) or plain text (text/plain).
+// It returns "" when the client prefers JSON.
+func webobError(accept string, e *Error) (contentType string, body []byte) {
+	accept = strings.ToLower(accept)
+	status := fmt.Sprintf("%d %s", e.Status, e.title())
+	switch {
+	case strings.Contains(accept, "json"):
+		return "", nil
+	case strings.Contains(accept, "text/plain") && !strings.Contains(accept, "html"):
+		return "text/plain; charset=UTF-8", []byte(status + "\n\n" + e.Message + "\n\n")
+	}
+	page := "<html>\n <head>\n  <title>" + html.EscapeString(status) + "</title>\n </head>\n <body>\n  <h1>" +
+		html.EscapeString(status) + "</h1>\n  " + html.EscapeString(e.Message) + "<br /><br />\n\n\n\n </body>\n</html>"
+	return "text/html; charset=UTF-8", []byte(page)
 }

@@ -129,6 +129,13 @@ func (e *Enforcer) Allowed(rule string, target map[string]string, creds Credenti
 	return allowed
 }
 
+// Known reports whether a rule exists, in the defaults or the policy file.
+func (e *Enforcer) Known(rule string) bool {
+	e.maybeRefresh()
+	_, ok := e.rules.Load().checks[rule]
+	return ok
+}
+
 // evaluate runs the effective check of rule, reporting whether it exists.
 func (e *Enforcer) evaluate(rule string, target map[string]string, creds *Credentials) (allowed, known bool) {
 	e.maybeRefresh()
