@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/gostack/gostack/bench/internal/harness"
 	"net/http"
 	"slices"
 	"sync"
@@ -103,13 +104,13 @@ func (r result) throughput() float64 {
 // serverPID is the server's process, whose CPU time is read around the run.
 func measure(ctx context.Context, newDoer func() doer, o operation, n int, d time.Duration, serverPID int) result {
 	_ = drive(ctx, newDoer, o, n, d/10)
-	srv0, _ := processCPU(serverPID)
-	gen0 := selfCPU()
+	srv0, _ := harness.ProcessCPU(serverPID)
+	gen0 := harness.SelfCPU()
 	all0, _ := machineBusy()
 	res := drive(ctx, newDoer, o, n, d)
 	all1, err1 := machineBusy()
-	srv1, err2 := processCPU(serverPID)
-	res.genCPU = selfCPU() - gen0
+	srv1, err2 := harness.ProcessCPU(serverPID)
+	res.genCPU = harness.SelfCPU() - gen0
 	if err2 == nil {
 		res.serverCPU = srv1 - srv0
 	}

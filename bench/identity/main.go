@@ -17,6 +17,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/gostack/gostack/bench/internal/harness"
 	"os"
 	"os/signal"
 	"strings"
@@ -86,7 +87,7 @@ func run(ctx context.Context, c config) error {
 	}
 	bin := c.gostack
 	if bin == "" {
-		if bin, err = buildGostack(ctx, work); err != nil {
+		if bin, err = harness.Build(ctx, work); err != nil {
 			return err
 		}
 	}

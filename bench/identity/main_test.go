@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/gostack/gostack/bench/internal/harness"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,43 +11,10 @@ import (
 	"time"
 )
 
-func TestParseVmRSS(t *testing.T) {
-	cases := []struct {
-		name, status string
-		want         int64
-	}{
-		{"present", "Name:\tgostack\nVmPeak:\t  900 kB\nVmRSS:\t   16976 kB\nRssAnon:\t 1 kB\n", 16976 * 1024},
-		{"absent", "Name:\tgostack\n", 0},
-		{"bad unit", "VmRSS:\t16976 MB\n", 0},
-		{"bad number", "VmRSS:\tmany kB\n", 0},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := parseVmRSS([]byte(c.status)); got != c.want {
-				t.Errorf("parseVmRSS = %d, want %d", got, c.want)
-			}
-		})
-	}
-}
-
-func TestParseStatCPU(t *testing.T) {
-	// Field 2 may contain spaces and parentheses; utime and stime are fields 14 and 15.
-	line := "4242 (go stack (x)) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 50 0 0 20 0 9 0 100 0 0"
-	got, err := parseStatCPU(line)
-	if err != nil || got != 300*clockTick {
-		t.Errorf("parseStatCPU = %v, %v; want %v", got, err, 300*clockTick)
-	}
-	for _, bad := range []string{"", "4242 gostack S 1", "4242 (gostack) S 1 2 3", "4242 (g) S 1 2 3 4 5 6 7 8 9 10 x y"} {
-		if _, err := parseStatCPU(bad); err == nil {
-			t.Errorf("parseStatCPU(%q) accepted a malformed line", bad)
-		}
-	}
-}
-
 func TestParseProcStatBusy(t *testing.T) {
 	// user nice system idle iowait irq softirq steal guest guest_nice
 	got, err := parseProcStatBusy("cpu  100 2 30 5000 40 5 6 7 0 0")
-	if want := 150 * clockTick; err != nil || got != want {
+	if want := 150 * harness.ClockTick; err != nil || got != want {
 		t.Errorf("parseProcStatBusy = %v, %v; want %v", got, err, want)
 	}
 	for _, bad := range []string{"", "cpu0 1 2 3 4 5 6 7 8", "cpu 1 2 3", "cpu 1 2 3 4 5 6 x 8"} {

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gostack/gostack/bench/internal/harness"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -38,37 +36,19 @@ type access struct {
 	AuthURL, Username, Password, Project, UserDomain, ProjectDomain string
 }
 
-// buildGostack compiles the gostack command into dir and returns the binary's path.
-func buildGostack(ctx context.Context, dir string) (string, error) {
-	bin := filepath.Join(dir, "gostack")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/gostack/gostack/cmd/gostack")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("building gostack (run from inside the module, or pass -gostack): %w", err)
-	}
-	return bin, nil
-}
-
-// freePort asks the kernel for an unused loopback port.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // startServer runs gostack serve with its state in work/state, its log in work/server.log,
 // and waits until GET /v3 answers 200.
 func startServer(ctx context.Context, bin, work string, rounds int) (*server, error) {
-	port, err := freePort()
+	port, err := harness.FreePort()
 	if err != nil {
 		return nil, err
 	}
 	conf := filepath.Join(work, "gostack.conf")
 	text := fmt.Sprintf("[DEFAULT]\nmy_ip = 127.0.0.1\n\n[eventlet_server]\npublic_bind_host = 127.0.0.1\npublic_port = %d\n\n[identity]\npassword_hash_rounds = %d\n", port, rounds)
 	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		return nil, err
+	}
+	if _, err := harness.WriteServiceFiles(work, nil); err != nil { // image, network: off their standard ports
 		return nil, err
 	}
 	logFile, err := os.OpenFile(filepath.Join(work, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -126,32 +106,7 @@ func (s *server) waitReady(ctx context.Context, start time.Time) error {
 // idleRSS lets the server settle, then reads its resident set size; 0 if unreadable.
 func (s *server) idleRSS() int64 {
 	time.Sleep(settleTime)
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	return parseVmRSS(data)
-}
-
-// parseVmRSS returns the VmRSS line of /proc/PID/status in bytes, or 0.
-func parseVmRSS(status []byte) int64 {
-	sc := bufio.NewScanner(bytes.NewReader(status))
-	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:")
-		if !ok {
-			continue
-		}
-		fields := strings.Fields(rest) // "16976", "kB"
-		if len(fields) != 2 || fields[1] != "kB" {
-			return 0
-		}
-		kb, err := strconv.ParseInt(fields[0], 10, 64)
-		if err != nil {
-			return 0
-		}
-		return kb * 1024
-	}
-	return 0
+	return harness.ReadRSS(s.cmd.Process.Pid)
 }
 
 // stop asks the server to shut down (SIGTERM) and waits, killing it after 10 seconds.
