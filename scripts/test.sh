@@ -25,6 +25,7 @@ need psql postgresql
 need memcached memcached
 need qemu-img qemu-utils
 need genisoimage genisoimage
+need glance python3-glanceclient
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
 wait_for() { # check command...

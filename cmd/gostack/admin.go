@@ -9,6 +9,8 @@ import (
 
 	"github.com/gostack/gostack/internal/identity"
 	"github.com/gostack/gostack/internal/identity/fernet"
+	"github.com/gostack/gostack/internal/image"
+	"github.com/gostack/gostack/internal/network"
 	"github.com/gostack/gostack/internal/platform/db"
 	"github.com/gostack/gostack/internal/platform/policy"
 )
@@ -154,6 +156,8 @@ func runConfigSample(ctx context.Context, args []string, stdout io.Writer) error
 // servicePolicies are the default rules of each service, by the name `policy sample` takes.
 var servicePolicies = map[string]func() []policy.Rule{
 	"identity": identity.Policies,
+	"image":    image.Policies,
+	"network":  network.Policies,
 }
 
 // runPolicySample is `gostack policy sample SERVICE`.

@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 
 	"github.com/gostack/gostack/internal/identity"
+	"github.com/gostack/gostack/internal/image"
+	"github.com/gostack/gostack/internal/image/store"
+	"github.com/gostack/gostack/internal/network"
 	"github.com/gostack/gostack/internal/platform/auth"
 	"github.com/gostack/gostack/internal/platform/config"
 	"github.com/gostack/gostack/internal/platform/db"
@@ -40,14 +43,17 @@ func schema() *config.Schema {
 	)
 	identity.RegisterOptions(s)
 	auth.RegisterOptions(s)
+	image.RegisterOptions(s)
+	network.RegisterOptions(s)
 	return s
 }
 
 // env is what every command works with: the loaded configuration and its consequences.
 type env struct {
 	cfg      *config.Config
-	stateDir string // absolute
-	embedded bool   // no [database] connection configured: gostack sets everything up itself
+	sources  config.Sources // where cfg came from, for the services' own files
+	stateDir string         // absolute
+	embedded bool           // no [database] connection configured: gostack sets everything up itself
 	log      *slog.Logger
 }
 
@@ -68,7 +74,7 @@ func (c *commonFlags) load() (*env, error) {
 	if sources.Empty() {
 		sources = config.DefaultSources("gostack")
 	}
-	cfg, warnings, err := sources.Load(schema())
+	cfg, warnings, err := store.LoadConfig(schema(), sources.Files, sources.Dirs)
 	log := newLogger(cfg)
 	for _, w := range warnings {
 		log.Warn("configuration", "problem", w.String())
@@ -87,7 +93,30 @@ func (c *commonFlags) load() (*env, error) {
 	if err := cfg.Set("DEFAULT", "state_path", abs); err != nil {
 		return nil, err
 	}
-	return &env{cfg: cfg, stateDir: abs, embedded: !cfg.IsSet("database", "connection"), log: log}, nil
+	return &env{cfg: cfg, sources: sources, stateDir: abs, embedded: !cfg.IsSet("database", "connection"), log: log}, nil
+}
+
+// serviceConfig loads what one service reads: the shared configuration, then the service's own
+// file (such as glance-api.conf) beside it, whose values win. Warnings are logged for the
+// service's file only; the shared files' were logged at start.
+func (e *env) serviceConfig(file string) (*config.Config, error) {
+	src := e.sources.WithServiceFile(file)
+	if len(src.Files) == len(e.sources.Files) {
+		return e.cfg, nil
+	}
+	cfg, warnings, err := store.LoadConfig(schema(), src.Files, src.Dirs)
+	for _, w := range warnings {
+		if filepath.Base(w.File) == file {
+			e.log.Warn("configuration", "problem", w.String())
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	if err := cfg.Set("DEFAULT", "state_path", e.stateDir); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 func newLogger(cfg *config.Config) *slog.Logger {
@@ -124,7 +153,7 @@ func (e *env) openDB(ctx context.Context) (*db.DB, error) {
 }
 
 // migrations are every service's schema, in dependency order.
-var migrations = []db.Migrations{identity.Migrations}
+var migrations = []db.Migrations{identity.Migrations, image.Migrations, network.Migrations}
 
 // identityOptions reads the identity service's options.
 func (e *env) identityOptions() (identity.Options, error) {

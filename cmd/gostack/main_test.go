@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -56,7 +57,8 @@ func TestSamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err, out)
 	}
-	for _, want := range []string{"[token]", "#expiration = 86400", "[database]", "#connection = <None>", "[security_compliance]", "[fernet_tokens]"} {
+	for _, want := range []string{"[token]", "#expiration = 86400", "[database]", "#connection = <None>", "[security_compliance]", "[fernet_tokens]",
+		"[glance_store]", "#filesystem_store_datadir", "[image_format]", "#image_size_cap = 1099511627776"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("config sample lacks %q", want)
 		}
@@ -64,6 +66,14 @@ func TestSamples(t *testing.T) {
 	out, err = gostack(t, "policy", "sample", "identity")
 	if err != nil || !strings.Contains(out, `#"identity:create_user":`) {
 		t.Errorf("policy sample: %v\n%s", err, out)
+	}
+	out, err = gostack(t, "policy", "sample", "image")
+	if err != nil || !strings.Contains(out, `#"publicize_image": "role:admin"`) {
+		t.Errorf("policy sample image: %v\n%s", err, out)
+	}
+	out, err = gostack(t, "policy", "sample", "network")
+	if err != nil || !strings.Contains(out, `#"create_network:shared": "rule:admin_only"`) {
+		t.Errorf("policy sample network: %v\n%s", err, out)
 	}
 	if out, err = gostack(t, "policy", "sample", "nosuch"); err == nil || !strings.Contains(out, "identity") {
 		t.Errorf("policy sample of an unknown service: %v %s", err, out)
@@ -122,29 +132,65 @@ func TestFernetRotate(t *testing.T) {
 
 // TestServeRestartIsIdempotent starts an unconfigured gostack twice on one state directory:
 // the second start keeps the admin, its password and adminrc.
-func TestServeRestartIsIdempotent(t *testing.T) {
-	state := t.TempDir()
+// freePort returns a loopback port nothing listens on right now.
+func freePort(t *testing.T) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	conf := writeConf(t, fmt.Sprintf("[eventlet_server]\npublic_bind_host = 127.0.0.1\npublic_port = %d\n[identity]\npassword_hash_rounds = 4\n", port))
-	serveOnce(t, conf, state, port)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestServeRestartIsIdempotent also checks the image service's own file: glance-api.conf
+// beside gostack.conf gives it its port and public endpoint, which the catalog lists.
+func TestServeRestartIsIdempotent(t *testing.T) {
+	state := t.TempDir()
+	port, imagePort := freePort(t), freePort(t)
+	conf := writeConf(t, fmt.Sprintf("[DEFAULT]\nbind_port = 1\n[eventlet_server]\npublic_bind_host = 127.0.0.1\npublic_port = %d\n[identity]\npassword_hash_rounds = 4\n", port))
+	glance := fmt.Sprintf("[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = %d\npublic_endpoint = http://images.example:%d/\n", imagePort, imagePort)
+	if err := os.WriteFile(filepath.Join(filepath.Dir(conf), "glance-api.conf"), []byte(glance), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	neutron := fmt.Sprintf("[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = %d\n", freePort(t))
+	if err := os.WriteFile(filepath.Join(filepath.Dir(conf), "neutron.conf"), []byte(neutron), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	serveOnce(t, conf, state, port, func(token string) {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", imagePort))
+		if err != nil {
+			t.Fatalf("the image API is not on glance-api.conf's port: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMultipleChoices {
+			t.Errorf("image version discovery: %d", resp.StatusCode)
+		}
+		req, _ := http.NewRequest("GET", fmt.Sprintf("http://127.0.0.1:%d/v3/auth/catalog", port), nil)
+		req.Header.Set("X-Auth-Token", token)
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		catalog, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want := fmt.Sprintf(`"url":"http://images.example:%d"`, imagePort); !strings.Contains(string(catalog), want) {
+			t.Errorf("the catalog lacks %s: %s", want, catalog)
+		}
+	})
 	rc1, err := os.ReadFile(filepath.Join(state, "adminrc"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	serveOnce(t, conf, state, port)
+	serveOnce(t, conf, state, port, nil)
 	rc2, _ := os.ReadFile(filepath.Join(state, "adminrc"))
 	if !bytes.Equal(rc1, rc2) {
 		t.Errorf("adminrc changed across restarts:\n%s\n---\n%s", rc1, rc2)
 	}
 }
 
-// serveOnce runs serve until it answers, logs in with adminrc's password, and stops it.
-func serveOnce(t *testing.T, conf, state string, port int) {
+// serveOnce runs serve until it answers, logs in with adminrc's password, runs check (if
+// any) with the token, and stops it.
+func serveOnce(t *testing.T, conf, state string, port int, check func(token string)) {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--config-file", conf, "--state-dir", state)
 	var out bytes.Buffer
@@ -175,7 +221,7 @@ func serveOnce(t *testing.T, conf, state string, port int) {
 		t.Fatal(err)
 	}
 	password := between(string(rc), "OS_PASSWORD='", "'")
-	body := fmt.Sprintf(`{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": %q}}}}}`, password)
+	body := fmt.Sprintf(`{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": %q}}}, "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}`, password)
 	resp, err := http.Post(url+"/v3/auth/tokens", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -183,6 +229,9 @@ func serveOnce(t *testing.T, conf, state string, port int) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
 		t.Errorf("login with adminrc's password: %d", resp.StatusCode)
+	}
+	if check != nil {
+		check(resp.Header.Get("X-Subject-Token"))
 	}
 }
 

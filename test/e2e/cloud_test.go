@@ -29,9 +29,13 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	if _, err := exec.LookPath("openstack"); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: the openstack CLI is required (apt-get install python3-openstackclient); .ci/run installs it")
-		return 1
+	for _, tool := range []struct{ bin, pkg string }{
+		{"openstack", "python3-openstackclient"}, {"glance", "python3-glanceclient"}, {"qemu-img", "qemu-utils"},
+	} {
+		if _, err := exec.LookPath(tool.bin); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %s is required (apt-get install %s); .ci/run installs it\n", tool.bin, tool.pkg)
+			return 1
+		}
 	}
 	dir, err := os.MkdirTemp("", "gostack-e2e-bin")
 	if err != nil {
@@ -62,6 +66,9 @@ type cloud struct {
 	conf    string
 	authURL string
 	env     map[string]string // OS_* variables of adminrc
+	// ports are the APIs' ports by service file (glance-api.conf …), so parallel clouds do
+	// not all listen on 9292, 9696 ….
+	ports map[string]int
 }
 
 // freePort returns a loopback port nothing listens on right now.
@@ -73,6 +80,10 @@ func freePort(t testing.TB) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// serviceFiles are the service-specific configuration files gostack reads beside the shared one;
+// startCloud gives each service's API its own free loopback port there.
+var serviceFiles = []string{"glance-api.conf", "neutron.conf"}
 
 // startCloud runs gostack on a fresh database of the dialect. SQLite uses the zero-setup first
 // start; MariaDB and PostgreSQL go through the operator's steps: db sync, fernet setup, bootstrap.
@@ -88,6 +99,14 @@ func startCloud(t testing.TB, dialect db.Dialect) *cloud {
 	c.conf = filepath.Join(c.dir, "gostack.conf")
 	if err := os.WriteFile(c.conf, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	c.ports = map[string]int{}
+	for _, file := range serviceFiles {
+		c.ports[file] = freePort(t)
+		conf := fmt.Sprintf("[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = %d\n", c.ports[file])
+		if err := os.WriteFile(filepath.Join(c.dir, file), []byte(conf), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if dialect != db.SQLite {
 		c.gostack(t, "db", "sync")
@@ -207,9 +226,15 @@ func (c *cloud) as(user, password, project string) map[string]string {
 
 // cli runs the openstack CLI with env and returns its stdout and stderr and whether it succeeded.
 func cli(env map[string]string, args ...string) (stdout, stderr string, ok bool) {
+	return client(env, "openstack", args...)
+}
+
+// client runs a command-line client with env as its only OS_* variables and returns its stdout
+// and stderr and whether it succeeded.
+func client(env map[string]string, name string, args ...string) (stdout, stderr string, ok bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "openstack", args...)
+	cmd := exec.CommandContext(ctx, name, args...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "OS_") {
 			cmd.Env = append(cmd.Env, kv)

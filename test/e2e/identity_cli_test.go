@@ -61,6 +61,7 @@ func serviceUser(t *testing.T, c *cloud) {
 
 // registerService is the guides' service/endpoint registration, glance and myService alike.
 func registerService(t *testing.T, c *cloud) {
+	ids := map[string]string{} // service type → id of the service created here
 	for _, svc := range []struct{ name, desc, typ, url string }{
 		{"glance", "OpenStack Image", "image", "http://controller:9292"},
 		{"myService", "helloworld", "myService", "http://172.25.0.10:3838"},
@@ -71,9 +72,12 @@ func registerService(t *testing.T, c *cloud) {
 		if s["type"] != svc.typ || s["name"] != svc.name || s["description"] != svc.desc {
 			t.Errorf("service create: %v", s)
 		}
+		// gostack registers its own image service, so "image" names two services here: the
+		// endpoints go to the new one by id.
+		ids[svc.typ] = s["id"].(string)
 		for _, iface := range []string{"public", "internal", "admin"} {
 			var e map[string]any
-			openstackJSON(t, c.env, &e, "endpoint", "create", "--region", "RegionOne", svc.typ, iface, svc.url)
+			openstackJSON(t, c.env, &e, "endpoint", "create", "--region", "RegionOne", ids[svc.typ], iface, svc.url)
 			hasKeys(t, "endpoint create", e, "enabled", "id", "interface", "region", "region_id", "service_id", "service_name", "service_type", "url")
 			if e["interface"] != iface || e["url"] != svc.url || e["service_name"] != svc.name {
 				t.Errorf("endpoint create: %v", e)
@@ -81,13 +85,13 @@ func registerService(t *testing.T, c *cloud) {
 		}
 	}
 	var endpoints []map[string]any
-	openstackJSON(t, c.env, &endpoints, "endpoint", "list", "--service", "image")
+	openstackJSON(t, c.env, &endpoints, "endpoint", "list", "--service", ids["image"])
 	if len(endpoints) != 3 {
 		t.Fatalf("endpoint list --service image: %v", endpoints)
 	}
 	hasKeys(t, "endpoint list", endpoints[0], "ID", "Region", "Service Name", "Service Type", "Enabled", "Interface", "URL")
 	c.openstack(t, "endpoint", "delete", endpoints[0]["ID"].(string))
-	openstackJSON(t, c.env, &endpoints, "endpoint", "list", "--service", "image")
+	openstackJSON(t, c.env, &endpoints, "endpoint", "list", "--service", ids["image"])
 	if len(endpoints) != 2 {
 		t.Errorf("after endpoint delete: %v", endpoints)
 	}
