@@ -96,6 +96,9 @@ func (s *Service) tagsHandler(table, op string, owner tagOwner) httpapi.HandlerF
 				return err
 			}
 			_, err := tx.Exec(ctx, "UPDATE "+table+" SET revision_number = revision_number + 1 WHERE id = ?", id)
+			if err == nil && table == "net_port" {
+				err = refreshPortList(ctx, tx, id)
+			}
 			return err
 		})
 		if err != nil {

@@ -91,23 +91,27 @@ func TestPortLifecycle(t *testing.T) {
 	if got := e.call("GET", "/v2.0/ports", e.other, nil).List("ports"); len(got) != 0 {
 		t.Errorf("another project lists %v", got)
 	}
-	// update: name, and a new address on the same subnet
+	// update: name, and a new address on the same subnet (not the one it was given at random)
+	moved := "10.0.0.77"
+	if ips[0] == moved {
+		moved = "10.0.0.78"
+	}
 	upd := e.call("PUT", "/v2.0/ports/"+id, e.member, map[string]any{"port": map[string]any{"name": "renamed",
-		"fixed_ips": []any{map[string]any{"subnet_id": sub, "ip_address": "10.0.0.77"}}}}).Must(t, http.StatusOK)
+		"fixed_ips": []any{map[string]any{"subnet_id": sub, "ip_address": moved}}}}).Must(t, http.StatusOK)
 	oracle(t, "PUT", "/v2.0/ports/"+id, upd.Status, upd.Raw)
-	if u := upd.Obj("port"); u["name"] != "renamed" || strings.Join(fixedIPs(u), ",") != "10.0.0.77" || u["revision_number"] != 1.0 {
+	if u := upd.Obj("port"); u["name"] != "renamed" || strings.Join(fixedIPs(u), ",") != moved || u["revision_number"] != 1.0 {
 		t.Errorf("update: %v", u)
 	}
 	// the old address is free again, the new one taken
 	e.port(e.member, map[string]any{"network_id": net, "fixed_ips": []any{map[string]any{"ip_address": ips[0]}}})
 	taken := e.call("POST", "/v2.0/ports", e.member, map[string]any{"port": map[string]any{"network_id": net,
-		"fixed_ips": []any{map[string]any{"ip_address": "10.0.0.77"}}}}).Must(t, http.StatusConflict)
+		"fixed_ips": []any{map[string]any{"ip_address": moved}}}}).Must(t, http.StatusConflict)
 	if neutronType(taken) != "IpAddressAlreadyAllocated" {
 		t.Errorf("address in use: %s", taken.Raw)
 	}
 	// a subnet-only request keeps the port's address there
 	same := e.call("PUT", "/v2.0/ports/"+id, e.member, map[string]any{"port": map[string]any{"fixed_ips": []any{map[string]any{"subnet_id": sub}}}}).Must(t, http.StatusOK).Obj("port")
-	if strings.Join(fixedIPs(same), ",") != "10.0.0.77" {
+	if strings.Join(fixedIPs(same), ",") != moved {
 		t.Errorf("subnet-only update changed the address: %v", same["fixed_ips"])
 	}
 	e.call("PUT", "/v2.0/ports/"+id, e.member, map[string]any{"port": map[string]any{"network_id": net}}).Must(t, http.StatusBadRequest)
@@ -115,7 +119,7 @@ func TestPortLifecycle(t *testing.T) {
 	e.call("DELETE", "/v2.0/ports/"+id, e.member, nil).Must(t, http.StatusNoContent)
 	e.call("GET", "/v2.0/ports/"+id, e.member, nil).Must(t, http.StatusNotFound)
 	// released on delete
-	e.port(e.member, map[string]any{"network_id": net, "fixed_ips": []any{map[string]any{"ip_address": "10.0.0.77"}}})
+	e.port(e.member, map[string]any{"network_id": net, "fixed_ips": []any{map[string]any{"ip_address": moved}}})
 }
 
 // TestPortCLIGuide follows the guides: port create --network … --fixed-ip subnet=…,ip-address=…

@@ -91,11 +91,12 @@ func scanPort(r db.Scanner) (Port, error) {
 		return p, err
 	}
 	p.CreatedAt, p.UpdatedAt = db.FromMicros(created), db.FromMicros(updated)
-	return p, json.Unmarshal([]byte(doc), &p)
+	return p, decodePortDoc(doc, &p)
 }
 
 // insertPortRow stores a new port's row and tags; false when its MAC is in use on the network
-// (the unique key on network and MAC), in which case the transaction may go on.
+// (the unique key on network and MAC), in which case the transaction may go on. Lists render
+// the port on the fly until refreshPortList, once the transaction has made its changes.
 func insertPortRow(ctx context.Context, tx *db.Tx, p Port) (bool, error) {
 	doc, err := json.Marshal(p)
 	if err != nil {
@@ -112,7 +113,8 @@ func insertPortRow(ctx context.Context, tx *db.Tx, p Port) (bool, error) {
 }
 
 // updatePortRow rewrites a port's attributes and bumps its revision; false when its new MAC is
-// in use on the network, in which case the transaction may go on.
+// in use on the network, in which case the transaction may go on. The port's rendering for
+// lists is stale from then on, until refreshPortList once the transaction has made its changes.
 func updatePortRow(ctx context.Context, tx *db.Tx, p Port) (bool, error) {
 	doc, err := json.Marshal(p)
 	if err != nil {
@@ -158,15 +160,19 @@ func unlessDuplicate(ctx context.Context, tx *db.Tx, query string, args ...any) 
 	return res, true, nil
 }
 
-// rewritePortDoc rewrites a port's status and document without a new revision: it records a
-// binding's outcome, which completes the create or update that asked for it.
+// rewritePortDoc rewrites a port's status and document without a new revision, and so its
+// rendering for lists: it records a binding's outcome, which completes the create or update
+// that asked for it.
 func rewritePortDoc(ctx context.Context, tx *db.Tx, p Port) error {
 	doc, err := json.Marshal(p)
 	if err != nil {
 		return err
 	}
 	res, err := tx.Exec(ctx, "UPDATE net_port SET status = ?, doc = ? WHERE id = ?", p.Status, string(doc), p.ID)
-	return mustAffect(res, err, "Port", p.ID)
+	if err := mustAffect(res, err, "Port", p.ID); err != nil {
+		return err
+	}
+	return refreshPortList(ctx, tx, p.ID)
 }
 
 // getNetworkRow loads a network without its segments, subnet ids and tags: what port requests

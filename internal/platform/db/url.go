@@ -29,7 +29,7 @@ type urlConfig struct {
 // sqliteParams are the DSN parameters of every SQLite connection; the
 // writer adds WAL and immediate transactions, readers are query-only.
 const (
-	sqliteParams       = "_busy_timeout=5000&_foreign_keys=1"
+	sqliteParams       = "_busy_timeout=5000&_foreign_keys=1&_pragma=mmap_size(268435456)"
 	sqliteWriterParams = sqliteParams + "&_txlock=immediate"
 	sqliteReaderParams = sqliteParams + "&_query_only=1"
 )
