@@ -14,7 +14,7 @@ type extension struct{ alias, name, description string }
 
 // extensions are the API extensions this service implements; clients (the openstack CLI
 // among them) look here before using an attribute or resource.
-var extensions = slices.Concat(baseExtensions, subnetExtensions, portExtensions, securityGroupExtensions)
+var extensions = slices.Concat(baseExtensions, subnetExtensions, portExtensions, securityGroupExtensions, routerExtensions)
 
 // baseExtensions are the extensions of networks and of the service itself.
 var baseExtensions = []extension{

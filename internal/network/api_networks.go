@@ -204,6 +204,7 @@ func (s *Service) updateNetwork(w http.ResponseWriter, r *http.Request) error {
 	if err := s.enforceAttrs(c, "update_network", networkTarget(n), body); err != nil {
 		return err
 	}
+	wasExternal := n.External
 	a := attrs{body: body, what: "network"}
 	a.str("name", &n.Name, 255)
 	a.str("description", &n.Description, 255)
@@ -221,7 +222,14 @@ func (s *Service) updateNetwork(w http.ResponseWriter, r *http.Request) error {
 		return invalid("Plugin does not support updating provider attributes")
 	}
 	n.UpdatedAt = s.now()
-	err = s.db.InTx(r.Context(), func(tx *db.Tx) error { return updateNetworkRow(r.Context(), tx, n) })
+	err = s.db.InTx(r.Context(), func(tx *db.Tx) error {
+		if wasExternal && !n.External {
+			if err := externalInUse(r.Context(), tx, n.ID); err != nil {
+				return err
+			}
+		}
+		return updateNetworkRow(r.Context(), tx, n)
+	})
 	if err != nil {
 		return err
 	}
@@ -272,6 +280,18 @@ func (s *Service) deleteNetwork(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// externalInUse refuses to make a network non-external while router gateways or floating IPs
+// are on it (409 ExternalNetworkInUse).
+func externalInUse(ctx context.Context, q db.Querier, networkID string) error {
+	used, err := db.Exists(ctx, q, "SELECT 1 FROM net_port WHERE network_id = ? AND device_owner IN (?, ?)",
+		networkID, ownerRouterGateway, ownerFloatingIP)
+	if err != nil || !used {
+		return err
+	}
+	return &ConflictError{Type: "ExternalNetworkInUse", Message: "External network " + networkID +
+		" cannot be updated to be made non-external, since it has existing gateway ports."}
 }
 
 // enforceAttrs checks the action's rule, then the rule of each attribute the body sets that

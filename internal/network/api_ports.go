@@ -149,9 +149,10 @@ func portView(p Port, hidden []string) map[string]any {
 	return v
 }
 
-// portDoc is a port as lists render it: the same document as portView, but a struct, which
-// encodes several times faster than a map — lists of thousands of ports spend most of their
-// time encoding. Binding attributes the caller may not see stay nil and are left out.
+// portDoc is a port as lists render it: the same document as portView, but a struct, whose
+// encoding (json.Marshal) is what lists answer. Lists write it by hand (appendPortJSON), byte
+// for byte the same; tests hold the two together. Binding attributes the caller may not see
+// stay nil and are left out.
 type portDoc struct {
 	ID                    string        `json:"id"`
 	Name                  string        `json:"name"`
@@ -618,6 +619,9 @@ func (s *Service) createPort(w http.ResponseWriter, r *http.Request) error {
 		if err == nil && !ok { // another port took the MAC since pickMAC looked
 			err = macInUse(p.NetworkID, p.MAC)
 		}
+		if err == nil {
+			err = refreshPortList(ctx, tx, p.ID)
+		}
 		return err
 	})
 	if db.IsForeignKey(err) {
@@ -992,33 +996,17 @@ func (s *Service) listPorts(w http.ResponseWriter, r *http.Request) error {
 	if !all {
 		q.where.Add("(net_port.project_id = ? OR net_port.network_id IN (SELECT id FROM net_network WHERE project_id = ?))", c.ProjectID, c.ProjectID)
 	}
+	if len(q.fields) == 0 {
+		return s.writePortList(w, r, c, q)
+	}
 	ports, err := listPorts(r.Context(), s.db, q)
 	if err != nil {
 		return err
 	}
-	hidden := map[string][]string{}
-	hiddenFor := func(p Port) []string {
-		key := p.ProjectID + "/" + p.NetworkID
-		h, ok := hidden[key]
-		if !ok {
-			h = s.hiddenPortAttrs(c, map[string]string{"project_id": p.ProjectID, "tenant_id": p.ProjectID, "network_id": p.NetworkID})
-			hidden[key] = h
-		}
-		return h
-	}
-	var out any
-	if len(q.fields) == 0 {
-		docs := make([]portDoc, len(ports))
-		for i, p := range ports {
-			docs[i] = portDocOf(p, hiddenFor(p))
-		}
-		out = docs
-	} else {
-		maps := make([]map[string]any, len(ports))
-		for i, p := range ports {
-			maps[i] = selectFields(portView(p, hiddenFor(p)), q.fields)
-		}
-		out = maps
+	hiding := s.portHiding(c)
+	out := make([]map[string]any, len(ports))
+	for i, p := range ports {
+		out[i] = selectFields(portView(p, hiding(p.ProjectID, p.NetworkID)), q.fields)
 	}
 	body := map[string]any{"ports": out}
 	if q.limit > 0 && len(ports) == q.limit {
@@ -1125,7 +1113,7 @@ func (s *Service) updatePort(w http.ResponseWriter, r *http.Request) error {
 		if err := s.portSecurity(ctx, tx, c, &p, req, &old); err != nil {
 			return err
 		}
-		return nil
+		return refreshPortList(ctx, tx, p.ID)
 	})
 	if err != nil {
 		return err
@@ -1267,11 +1255,25 @@ func (s *Service) deletePort(w http.ResponseWriter, r *http.Request) error {
 	if err := s.enforce(c, "delete_port", portTarget(p, n)); err != nil {
 		return err
 	}
-	if err := s.db.InTx(ctx, func(tx *db.Tx) error { return deletePortRows(ctx, tx, p.ID) }); err != nil {
+	var routers []string // whose floating IPs pointed at the port
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := guardServicePort(ctx, tx, p); err != nil {
+			return err
+		}
+		var err error
+		if routers, err = disassociatePort(ctx, tx, p.ID); err != nil {
+			return err
+		}
+		return deletePortRows(ctx, tx, p.ID)
+	})
+	if err != nil {
 		return err
 	}
 	if p.HostID != "" {
 		s.unbind(ctx, p, n)
+	}
+	for _, id := range routers {
+		s.syncFloatingIPs(ctx, id)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -14,9 +14,9 @@ import (
 // quotaResources are the resources with quotas, by Neutron's names.
 var quotaResources = []string{"network", "subnet", "port", "router", "floatingip", "security_group", "security_group_rule"}
 
-// quotaTables are where each resource is counted; resources without a table yet (routers and
-// floating IPs come with the L3 part) count as unused.
+// quotaTables are where each resource is counted.
 var quotaTables = map[string]string{"network": "net_network", "subnet": "net_subnet", "port": "net_port",
+	"router": "net_router", "floatingip": "net_floatingip",
 	"security_group": "net_security_group", "security_group_rule": "net_security_group_rule"}
 
 // quotaPolicies are the default rules of quotas.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 
 	"github.com/gostack/gostack/internal/identity/identitytest"
@@ -60,7 +61,7 @@ func newTestEnvOn(t testing.TB, d *db.DB, change ...func(*Options)) *testEnv {
 	if err := d.Migrate(context.Background(), Migrations); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(context.Background(), opts, Deps{DB: d, Validator: id.Service, Log: slog.New(slog.DiscardHandler)})
+	svc, err := New(context.Background(), opts, Deps{DB: d, Validator: id.Service, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 	if err != nil {
 		t.Fatal(err)
 	}

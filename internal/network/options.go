@@ -31,6 +31,14 @@ func RegisterOptions(s *config.Schema) {
 			Help: "The most items a list returns in one page; -1 means no limit."},
 		config.Opt{Name: "dataplane_driver", Type: config.String, Default: "noop",
 			Help: "What wires networks on the hosts: noop (nothing; the API and IPAM only)."},
+		config.Opt{Name: "router_distributed", Type: config.Bool, Default: "false",
+			Help: "Whether new routers are distributed (DVR) unless an admin says otherwise."},
+		config.Opt{Name: "l3_ha", Type: config.Bool, Default: "false",
+			Help: "Whether new routers are highly available unless an admin says otherwise."},
+		config.Opt{Name: "enable_snat_by_default", Type: config.Bool, Default: "true",
+			Help: "Whether a router's external gateway does SNAT when enable_snat is not given."},
+		config.Opt{Name: "max_routes", Type: config.Int, Default: "30", Min: config.IntBound(0),
+			Help: "The most static routes a router may have."},
 	)
 	s.Register("quotas",
 		config.Opt{Name: "default_quota", Type: config.Int, Default: "-1", Min: config.IntBound(-1),
@@ -81,9 +89,16 @@ type Options struct {
 	MaxFixedIPs    int
 	PageMax        int // 0 = no limit
 	Dataplane      string
+	L3             L3Config
 	ML2            ML2Config
 	Quotas         map[string]int // default limit per resource; -1 = unlimited
 	PolicyFile     string
+}
+
+// L3Config are the router defaults.
+type L3Config struct {
+	Distributed, HA, SNAT bool
+	MaxRoutes             int
 }
 
 // ML2Config is the type-driver configuration.
@@ -111,6 +126,8 @@ func OptionsFrom(c *config.Config) (Options, error) {
 		MaxFixedIPs:    c.Int("DEFAULT", "max_fixed_ips_per_port"),
 		Dataplane:      c.String("DEFAULT", "dataplane_driver"),
 		PolicyFile:     c.String("oslo_policy", "policy_file"),
+		L3: L3Config{Distributed: c.Bool("DEFAULT", "router_distributed"), HA: c.Bool("DEFAULT", "l3_ha"),
+			SNAT: c.Bool("DEFAULT", "enable_snat_by_default"), MaxRoutes: c.Int("DEFAULT", "max_routes")},
 	}
 	if o.Port == 0 {
 		o.Port = DefaultPort

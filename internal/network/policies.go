@@ -55,5 +55,7 @@ func Policies() []policy.Rule {
 	rules = append(rules, subnetPolicies()...)
 	rules = append(rules, portPolicies()...)
 	rules = append(rules, quotaPolicies()...)
+	rules = append(rules, routerPolicies()...)
+	rules = append(rules, floatingIPPolicies()...)
 	return append(rules, securityGroupPolicies()...)
 }

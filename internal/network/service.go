@@ -105,6 +105,8 @@ func (s *Service) Routes(mux *http.ServeMux) {
 	s.subnetRoutes(mux, authed)
 	s.portRoutes(mux, authed)
 	s.securityGroupRoutes(mux, authed)
+	s.routerRoutes(mux, authed)
+	s.floatingIPRoutes(mux, authed)
 	s.quotaRoutes(mux, authed)
 }
 

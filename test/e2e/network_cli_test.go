@@ -81,12 +81,83 @@ func TestNetworkCLI(t *testing.T) {
 			t.Errorf("%v:\n%s", list, out)
 		}
 	}
+	routerCLI(t, c)
+
 	c.openstack(t, "port", "delete", "p1")
 	c.openstack(t, "subnet", "delete", "testSubnet2")
 	c.openstack(t, "network", "delete", "testNetwork2")
 	if out := c.openstack(t, "network", "list"); strings.Contains(out, "testNetwork2") {
 		t.Errorf("network list after delete:\n%s", out)
 	}
+}
+
+// routerCLI runs the guides' router and floating IP commands: a router with a gateway to
+// public and an interface on testSubnet2, a floating IP mapped to port p1 and back, and the
+// clear refusals on the way.
+func routerCLI(t *testing.T, c *cloud) {
+	var rt map[string]any
+	openstackJSON(t, c.env, &rt, "router", "create", "testRouter2")
+	if rt["status"] != "ACTIVE" || rt["admin_state_up"] != true || rt["external_gateway_info"] != nil {
+		t.Errorf("router create: %v", rt)
+	}
+	c.openstack(t, "router", "set", "--external-gateway", "public", "--enable-snat", "testRouter2")
+	c.openstack(t, "router", "add", "subnet", "testRouter2", "testSubnet2")
+	openstackJSON(t, c.env, &rt, "router", "show", "testRouter2")
+	gw := toJSON(rt["external_gateway_info"])
+	if !strings.Contains(gw, `"enable_snat":true`) || !strings.Contains(gw, "192.168.100.") || !strings.Contains(toJSON(rt["interfaces_info"]), "192.168.20.1") {
+		t.Errorf("router show: %v", rt)
+	}
+	if out := openstackFails(t, c.env, "router", "add", "subnet", "testRouter2", "testSubnet2"); !strings.Contains(out, "already has a port") {
+		t.Errorf("router add subnet twice: %s", out)
+	}
+
+	var fip map[string]any
+	openstackJSON(t, c.env, &fip, "floating", "ip", "create", "public")
+	addr, _ := fip["floating_ip_address"].(string)
+	if !strings.HasPrefix(addr, "192.168.100.") || fip["status"] != "DOWN" || fip["port_id"] != nil {
+		t.Fatalf("floating ip create public: %v", fip)
+	}
+	c.openstack(t, "floating", "ip", "set", "--port", "p1", addr)
+	openstackJSON(t, c.env, &fip, "floating", "ip", "show", addr)
+	if fip["fixed_ip_address"] != "192.168.20.50" || fip["router_id"] != rt["id"] {
+		t.Errorf("floating ip after set --port: %v", fip)
+	}
+	if out := c.openstack(t, "floating", "ip", "list"); !strings.Contains(out, addr) || !strings.Contains(out, "192.168.20.50") {
+		t.Errorf("floating ip list:\n%s", out)
+	}
+	if out := openstackFails(t, c.env, "router", "remove", "subnet", "testRouter2", "testSubnet2"); !strings.Contains(out, "required by one or more floating IPs") {
+		t.Errorf("router remove subnet under a floating IP: %s", out)
+	}
+	if out := openstackFails(t, c.env, "router", "unset", "--external-gateway", "testRouter2"); !strings.Contains(out, "required by one or more floating IPs") {
+		t.Errorf("router unset --external-gateway under a floating IP: %s", out)
+	}
+	c.openstack(t, "floating", "ip", "unset", "--port", addr)
+	openstackJSON(t, c.env, &fip, "floating", "ip", "show", addr)
+	if fip["port_id"] != nil || fip["fixed_ip_address"] != nil {
+		t.Errorf("floating ip after unset --port: %v", fip)
+	}
+	// a tenant network without a router has no path to public
+	c.openstack(t, "network", "create", "isolated")
+	c.openstack(t, "subnet", "create", "--network", "isolated", "--subnet-range", "192.168.30.0/24", "isolatedSubnet")
+	c.openstack(t, "port", "create", "--network", "isolated", "p4")
+	if out := openstackFails(t, c.env, "floating", "ip", "set", "--port", "p4", addr); !strings.Contains(out, "is not reachable") {
+		t.Errorf("floating ip set --port without a router path: %s", out)
+	}
+	c.openstack(t, "floating", "ip", "delete", addr)
+	c.openstack(t, "port", "delete", "p4")
+	c.openstack(t, "subnet", "delete", "isolatedSubnet")
+	c.openstack(t, "network", "delete", "isolated")
+
+	if out := c.openstack(t, "router", "list"); !strings.Contains(out, "testRouter2") {
+		t.Errorf("router list:\n%s", out)
+	}
+	c.openstack(t, "router", "remove", "subnet", "testRouter2", "testSubnet2")
+	c.openstack(t, "router", "unset", "--external-gateway", "testRouter2")
+	openstackJSON(t, c.env, &rt, "router", "show", "testRouter2")
+	if rt["external_gateway_info"] != nil {
+		t.Errorf("router after unset --external-gateway: %v", rt)
+	}
+	c.openstack(t, "router", "delete", "testRouter2")
 }
 
 // toJSON renders a decoded value back as JSON text, for substring checks.

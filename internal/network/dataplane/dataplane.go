@@ -54,20 +54,30 @@ type Subnet struct {
 
 // Router is a router with its interfaces and gateway.
 type Router struct {
-	ID         string
-	Interfaces []Port
-	Gateway    *Port // nil without an external gateway
-	EnableSNAT bool
-	Routes     []Route
+	ID              string
+	AdminStateUp    bool
+	Interfaces      []Port
+	Gateway         *Port // nil without an external gateway
+	EnableSNAT      bool
+	Distributed, HA bool
+	Routes          []Route
 }
 
 // Route is a static route.
 type Route struct{ Destination, NextHop string }
 
-// FloatingIP maps an external address to a fixed one.
+// FloatingIP maps an external address to a fixed one (of FixedPortID) through a router.
 type FloatingIP struct {
 	ID, RouterID, FloatingIP, FixedIP string
+	FloatingNetworkID, FixedPortID    string
 }
+
+// Floating IP statuses a driver reports, as Neutron's L3 agent does.
+const (
+	FloatingIPActive = "ACTIVE"
+	FloatingIPDown   = "DOWN"
+	FloatingIPError  = "ERROR"
+)
 
 // SecurityRule is one rule of a security group.
 type SecurityRule struct {
@@ -96,8 +106,9 @@ type Driver interface {
 	SyncDHCP(ctx context.Context, networkID string, subnets []Subnet, ports []Port) error
 	// SyncRouter makes a router's namespace match; a nil router removes it.
 	SyncRouter(ctx context.Context, id string, r *Router) error
-	// SyncFloatingIPs makes a router's NAT match its floating IPs.
-	SyncFloatingIPs(ctx context.Context, routerID string, fips []FloatingIP) error
+	// SyncFloatingIPs makes a router's NAT match its floating IPs and reports each one's
+	// status (FloatingIPActive once traffic to it is translated) by id.
+	SyncFloatingIPs(ctx context.Context, routerID string, fips []FloatingIP) (map[string]string, error)
 	// SyncSecurityGroup makes a group's rules effective on its ports.
 	SyncSecurityGroup(ctx context.Context, groupID string, rules []SecurityRule, ports []Port) error
 	// Agents reports the driver's agents and their liveness.

@@ -28,8 +28,14 @@ func (Noop) SyncDHCP(context.Context, string, []Subnet, []Port) error { return n
 // SyncRouter does nothing.
 func (Noop) SyncRouter(context.Context, string, *Router) error { return nil }
 
-// SyncFloatingIPs does nothing.
-func (Noop) SyncFloatingIPs(context.Context, string, []FloatingIP) error { return nil }
+// SyncFloatingIPs translates nothing, so every floating IP stays DOWN.
+func (Noop) SyncFloatingIPs(_ context.Context, _ string, fips []FloatingIP) (map[string]string, error) {
+	out := make(map[string]string, len(fips))
+	for _, f := range fips {
+		out[f.ID] = FloatingIPDown
+	}
+	return out, nil
+}
 
 // SyncSecurityGroup does nothing.
 func (Noop) SyncSecurityGroup(context.Context, string, []SecurityRule, []Port) error { return nil }
