@@ -278,6 +278,7 @@ func (s *Service) deleteNetwork(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.syncDHCP(r.Context(), n.ID, true)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -633,6 +633,7 @@ func (s *Service) createPort(w http.ResponseWriter, r *http.Request) error {
 	if p.HostID != "" {
 		s.bind(ctx, &p, n)
 	}
+	s.dhcpPort(ctx, p, n, false)
 	s.api.WriteJSON(w, http.StatusCreated, map[string]any{"port": portView(p, s.hiddenPortAttrs(c, target))})
 	return nil
 }
@@ -1126,6 +1127,7 @@ func (s *Service) updatePort(w http.ResponseWriter, r *http.Request) error {
 	if p.HostID != "" || old.HostID != "" {
 		s.bind(ctx, &p, n) // drivers are idempotent: a bound port is bound again with what changed
 	}
+	s.dhcpPort(ctx, p, n, false)
 	s.api.WriteJSON(w, http.StatusOK, map[string]any{"port": portView(p, s.hiddenPortAttrs(c, target))})
 	return nil
 }
@@ -1272,6 +1274,7 @@ func (s *Service) deletePort(w http.ResponseWriter, r *http.Request) error {
 	if p.HostID != "" {
 		s.unbind(ctx, p, n)
 	}
+	s.dhcpPort(ctx, p, n, true)
 	for _, id := range routers {
 		s.syncFloatingIPs(ctx, id)
 	}

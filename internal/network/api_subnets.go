@@ -245,6 +245,7 @@ func (s *Service) createSubnet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.syncDHCP(ctx, sub.NetworkID, false)
 	s.api.WriteJSON(w, http.StatusCreated, map[string]any{"subnet": s.subnetView(c, sub, target)})
 	return nil
 }
@@ -533,6 +534,7 @@ func (s *Service) updateSubnet(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sub.Revision++
+	s.syncDHCP(ctx, sub.NetworkID, false)
 	s.api.WriteJSON(w, http.StatusOK, map[string]any{"subnet": s.subnetView(c, sub, target)})
 	return nil
 }
@@ -589,6 +591,7 @@ func (s *Service) deleteSubnet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.syncDHCP(ctx, sub.NetworkID, false)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

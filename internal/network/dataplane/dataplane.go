@@ -104,6 +104,8 @@ type Driver interface {
 	Unbind(ctx context.Context, p Port) error
 	// SyncDHCP makes DHCP for a network serve exactly these subnets and ports.
 	SyncDHCP(ctx context.Context, networkID string, subnets []Subnet, ports []Port) error
+	// UpdateDHCPPort adds, changes or (removed) removes one port's DHCP entries.
+	UpdateDHCPPort(ctx context.Context, p Port, removed bool) error
 	// SyncRouter makes a router's namespace match; a nil router removes it.
 	SyncRouter(ctx context.Context, id string, r *Router) error
 	// SyncFloatingIPs makes a router's NAT match its floating IPs and reports each one's

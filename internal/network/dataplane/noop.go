@@ -25,6 +25,9 @@ func (Noop) Unbind(context.Context, Port) error { return nil }
 // SyncDHCP does nothing.
 func (Noop) SyncDHCP(context.Context, string, []Subnet, []Port) error { return nil }
 
+// UpdateDHCPPort does nothing.
+func (Noop) UpdateDHCPPort(context.Context, Port, bool) error { return nil }
+
 // SyncRouter does nothing.
 func (Noop) SyncRouter(context.Context, string, *Router) error { return nil }
 
