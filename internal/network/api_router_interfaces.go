@@ -193,12 +193,15 @@ func (s *Service) removeRouterInterface(w http.ResponseWriter, r *http.Request) 
 		if err := lockRouter(ctx, tx, rt.ID); err != nil {
 			return err
 		}
-		var err error
-		if p, err = findInterface(ctx, tx, rt, req); err != nil {
+		cur, err := getRouter(ctx, tx, rt.ID) // its routes as of the lock
+		if err != nil {
+			return err
+		}
+		if p, err = findInterface(ctx, tx, cur, req); err != nil {
 			return err
 		}
 		for _, ip := range p.FixedIPs {
-			if err := s.interfaceNeeded(ctx, tx, rt, ip); err != nil {
+			if err := s.interfaceNeeded(ctx, tx, cur, ip); err != nil {
 				return err
 			}
 		}

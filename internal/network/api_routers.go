@@ -3,6 +3,7 @@ package network
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -312,38 +313,37 @@ func (s *Service) updateRouter(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rt, err := s.loadRouter(ctx, c, r.PathValue("id"))
+	loaded, err := s.loadRouter(ctx, c, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	old := rt
 	a := attrs{body: body, what: "router"}
-	a.str("name", &rt.Name, 255)
-	a.str("description", &rt.Description, 255)
-	a.boolean("admin_state_up", &rt.AdminStateUp)
-	a.boolean("distributed", &rt.Distributed)
-	a.boolean("ha", &rt.HA)
+	probe := loaded
+	readRouterUpdate(&a, &probe)
 	gw := a.gateway()
 	routes, routesGiven := a.hostRoutes("routes")
 	if err := a.finish("name", "description", "admin_state_up", "external_gateway_info", "distributed", "ha", "routes"); err != nil {
 		return err
 	}
-	set := map[string]any{}
-	for k, v := range body {
-		set[k] = v
-	}
-	if err := s.enforceAttrs(c, "update_router", routerTarget(old), gw.policyAttrs(set, s.opts.L3.SNAT)); err != nil {
+	set := maps.Clone(body)
+	if err := s.enforceAttrs(c, "update_router", routerTarget(loaded), gw.policyAttrs(set, s.opts.L3.SNAT)); err != nil {
 		return err
 	}
-	if (rt.Distributed != old.Distributed || rt.HA != old.HA) && old.AdminStateUp {
-		return &BadRequestError{Type: "BadRequest", Message: fmt.Sprintf("Bad router request: Cannot change the distributed "+
-			"or ha attribute of router %s while it is up. Set its admin_state_up to False first.", rt.ID)}
-	}
 	now := s.now()
-	rt.UpdatedAt = now
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		if err := lockRouter(ctx, tx, rt.ID); err != nil {
+		if err := lockRouter(ctx, tx, loaded.ID); err != nil {
 			return err
+		}
+		old, err := getRouter(ctx, tx, loaded.ID) // the router as of the lock
+		if err != nil {
+			return err
+		}
+		rt := old
+		readRouterUpdate(&attrs{body: body, what: "router"}, &rt)
+		rt.UpdatedAt = now
+		if (rt.Distributed != old.Distributed || rt.HA != old.HA) && old.AdminStateUp {
+			return &BadRequestError{Type: "BadRequest", Message: fmt.Sprintf("Bad router request: Cannot change the distributed "+
+				"or ha attribute of router %s while it is up. Set its admin_state_up to False first.", rt.ID)}
 		}
 		if gw.given {
 			if err := s.setGateway(ctx, tx, &rt, gw, now); err != nil {
@@ -366,13 +366,22 @@ func (s *Service) updateRouter(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.syncRouter(ctx, rt.ID)
-	fresh, err := getRouter(ctx, s.db, rt.ID)
+	s.syncRouter(ctx, loaded.ID)
+	fresh, err := getRouter(ctx, s.db, loaded.ID)
 	if err != nil {
 		return err
 	}
 	s.api.WriteJSON(w, http.StatusOK, map[string]any{"router": s.routerView(c, fresh)})
 	return nil
+}
+
+// readRouterUpdate applies the plain attributes of a router update.
+func readRouterUpdate(a *attrs, rt *Router) {
+	a.str("name", &rt.Name, 255)
+	a.str("description", &rt.Description, 255)
+	a.boolean("admin_state_up", &rt.AdminStateUp)
+	a.boolean("distributed", &rt.Distributed)
+	a.boolean("ha", &rt.HA)
 }
 
 // retypeInterfaces gives a router's interface ports the device owner of its new mode
