@@ -2,7 +2,6 @@ package network
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -59,24 +58,7 @@ func (x *l3Fixture) state(t *testing.T) string {
 // check sends one request as the member and holds the invariants; it returns the response
 // body on success.
 func (x *l3Fixture) check(t *testing.T, method, path, body string) map[string]any {
-	before := x.state(t)
-	res := apitest.Client{T: t, BaseURL: x.e.api.BaseURL}.Call(method, x.replace.Replace(path), x.e.member, x.replace.Replace(body))
-	if res.Status >= 500 {
-		t.Fatalf("%s %s %s: %d %s", method, path, body, res.Status, res.Raw)
-	}
-	if res.Status >= 400 {
-		if neutronType(res) == "" {
-			t.Fatalf("%s %s %s: %d without a NeutronError: %s", method, path, body, res.Status, res.Raw)
-		}
-		if after := x.state(t); after != before {
-			t.Fatalf("%s %s %s: refused (%d %s) but the database changed: %s -> %s", method, path, body, res.Status, res.Raw, before, after)
-		}
-		return nil
-	}
-	if !json.Valid([]byte(res.Raw)) {
-		t.Fatalf("%s %s: invalid JSON %q", method, path, res.Raw)
-	}
-	return res.Body
+	return checkRequest(t, x.e, x.state, method, x.replace.Replace(path), x.replace.Replace(body))
 }
 
 // undo calls a request that restores the fixture, which must succeed.

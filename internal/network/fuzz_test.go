@@ -65,8 +65,15 @@ func (x *fuzzFixture) client(t *testing.T) apitest.Client {
 
 // check sends one request and holds the invariants; it returns the response on success.
 func (x *fuzzFixture) check(t *testing.T, method, path, body string) map[string]any {
-	before := x.state(t)
-	res := x.client(t).Call(method, path, x.e.member, x.body(body))
+	return checkRequest(t, x.e, x.state, method, path, x.body(body))
+}
+
+// checkRequest sends one request as the member and holds the fuzz invariants: never a 5xx, a
+// refusal is a NeutronError and leaves state unchanged, a success is JSON. It returns the
+// body of a success.
+func checkRequest(t *testing.T, e *testEnv, state func(*testing.T) string, method, path, body string) map[string]any {
+	before := state(t)
+	res := apitest.Client{T: t, BaseURL: e.api.BaseURL}.Call(method, path, e.member, body)
 	if res.Status >= 500 {
 		t.Fatalf("%s %s %s: %d %s", method, path, body, res.Status, res.Raw)
 	}
@@ -74,7 +81,7 @@ func (x *fuzzFixture) check(t *testing.T, method, path, body string) map[string]
 		if neutronType(res) == "" {
 			t.Fatalf("%s %s %s: %d without a NeutronError: %s", method, path, body, res.Status, res.Raw)
 		}
-		if after := x.state(t); after != before {
+		if after := state(t); after != before {
 			t.Fatalf("%s %s %s: refused (%d %s) but the database changed: %s -> %s", method, path, body, res.Status, res.Raw, before, after)
 		}
 		return nil
