@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs gostack's whole test suite on a fresh Debian 12 machine: installs the packages the tests
-# use, starts MariaDB, PostgreSQL and memcached when they are not running, and fails loudly if a
+# use, starts MariaDB, PostgreSQL, RabbitMQ and memcached when they are not running, and fails loudly if a
 # required service cannot be had. Nothing is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,7 @@ need memcached memcached
 need qemu-img qemu-utils
 need genisoimage genisoimage
 need glance python3-glanceclient
+/usr/bin/python3 -c 'import osc_placement' 2>/dev/null || missing+=(python3-osc-placement)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
 wait_for() { # check command...
@@ -56,6 +57,15 @@ if ! memcached_up >/dev/null 2>&1; then
     log "starting memcached"
     memcached -d -u memcache -l 127.0.0.1 -p 11211 || true
     wait_for memcached_up || die "memcached is required on 127.0.0.1:11211 and could not be started"
+fi
+
+rabbitmq_up() { (exec 3<>/dev/tcp/127.0.0.1/5672); }
+if ! rabbitmq_up >/dev/null 2>&1; then
+    log "starting RabbitMQ"
+    command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
+    rabbitmq-server -detached >/dev/null 2>&1 || true
+    wait_for rabbitmq_up || sleep 20
+    rabbitmq_up >/dev/null 2>&1 || die "RabbitMQ is required on 127.0.0.1:5672 (guest/guest) and could not be started"
 fi
 
 log "gofmt"

@@ -11,6 +11,7 @@ import (
 	"github.com/gostack/gostack/internal/identity/fernet"
 	"github.com/gostack/gostack/internal/image"
 	"github.com/gostack/gostack/internal/network"
+	"github.com/gostack/gostack/internal/placement"
 	"github.com/gostack/gostack/internal/platform/db"
 	"github.com/gostack/gostack/internal/platform/policy"
 )
@@ -155,9 +156,10 @@ func runConfigSample(ctx context.Context, args []string, stdout io.Writer) error
 
 // servicePolicies are the default rules of each service, by the name `policy sample` takes.
 var servicePolicies = map[string]func() []policy.Rule{
-	"identity": identity.Policies,
-	"image":    image.Policies,
-	"network":  network.Policies,
+	"identity":  identity.Policies,
+	"image":     image.Policies,
+	"network":   network.Policies,
+	"placement": placement.Policies,
 }
 
 // runPolicySample is `gostack policy sample SERVICE`.

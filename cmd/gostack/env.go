@@ -12,6 +12,7 @@ import (
 	"github.com/gostack/gostack/internal/image"
 	"github.com/gostack/gostack/internal/image/store"
 	"github.com/gostack/gostack/internal/network"
+	"github.com/gostack/gostack/internal/placement"
 	"github.com/gostack/gostack/internal/platform/auth"
 	"github.com/gostack/gostack/internal/platform/config"
 	"github.com/gostack/gostack/internal/platform/db"
@@ -45,6 +46,7 @@ func schema() *config.Schema {
 	auth.RegisterOptions(s)
 	image.RegisterOptions(s)
 	network.RegisterOptions(s)
+	placement.RegisterOptions(s)
 	return s
 }
 
@@ -153,7 +155,7 @@ func (e *env) openDB(ctx context.Context) (*db.DB, error) {
 }
 
 // migrations are every service's schema, in dependency order.
-var migrations = []db.Migrations{identity.Migrations, image.Migrations, network.Migrations}
+var migrations = []db.Migrations{identity.Migrations, image.Migrations, network.Migrations, placement.Migrations}
 
 // identityOptions reads the identity service's options.
 func (e *env) identityOptions() (identity.Options, error) {

@@ -130,8 +130,6 @@ func TestFernetRotate(t *testing.T) {
 	}
 }
 
-// TestServeRestartIsIdempotent starts an unconfigured gostack twice on one state directory:
-// the second start keeps the admin, its password and adminrc.
 // freePort returns a loopback port nothing listens on right now.
 func freePort(t *testing.T) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -142,7 +140,8 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// TestServeRestartIsIdempotent also checks the image service's own file: glance-api.conf
+// TestServeRestartIsIdempotent starts an unconfigured gostack twice on one state directory:
+// the second start keeps the admin, its password and adminrc. It also checks the image service's own file: glance-api.conf
 // beside gostack.conf gives it its port and public endpoint, which the catalog lists.
 func TestServeRestartIsIdempotent(t *testing.T) {
 	state := t.TempDir()
@@ -152,9 +151,11 @@ func TestServeRestartIsIdempotent(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(filepath.Dir(conf), "glance-api.conf"), []byte(glance), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	neutron := fmt.Sprintf("[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = %d\n", freePort(t))
-	if err := os.WriteFile(filepath.Join(filepath.Dir(conf), "neutron.conf"), []byte(neutron), 0o600); err != nil {
-		t.Fatal(err)
+	for _, file := range []string{"neutron.conf", "placement.conf"} {
+		own := fmt.Sprintf("[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = %d\n", freePort(t))
+		if err := os.WriteFile(filepath.Join(filepath.Dir(conf), file), []byte(own), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	serveOnce(t, conf, state, port, func(token string) {
 		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", imagePort))

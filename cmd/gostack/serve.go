@@ -18,6 +18,7 @@ import (
 	"github.com/gostack/gostack/internal/image"
 	"github.com/gostack/gostack/internal/image/store"
 	"github.com/gostack/gostack/internal/network"
+	"github.com/gostack/gostack/internal/placement"
 	"github.com/gostack/gostack/internal/platform/config"
 	"github.com/gostack/gostack/internal/platform/db"
 	"github.com/gostack/gostack/internal/platform/httpapi"
@@ -56,7 +57,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	identityAPI := api{name: "identity", handler: ids.Handler(), addr: net.JoinHostPort(
 		e.cfg.String("eventlet_server", "public_bind_host"), strconv.Itoa(e.cfg.Int("eventlet_server", "public_port")))}
 	apis := []api{identityAPI}
-	for _, open := range []func(context.Context, *db.DB, *identity.Service) (api, error){e.imageAPI, e.networkAPI} {
+	for _, open := range []func(context.Context, *db.DB, *identity.Service) (api, error){e.imageAPI, e.networkAPI, e.placementAPI} {
 		a, err := open(ctx, d, ids)
 		if err != nil {
 			return err
@@ -180,6 +181,24 @@ func (e *env) networkAPI(ctx context.Context, d *db.DB, ids *identity.Service) (
 		return api{}, err
 	}
 	return e.api(ctx, d, st, identity.ServiceEntry{Type: "network", Name: "neutron", Description: "OpenStack Networking"}, svc.Handler(), nil)
+}
+
+// placementAPI opens the placement service with its own configuration (placement.conf).
+func (e *env) placementAPI(ctx context.Context, d *db.DB, ids *identity.Service) (api, error) {
+	st, err := e.setupService(placement.ConfigFile, placement.DefaultPort)
+	if err != nil {
+		return api{}, err
+	}
+	opts, err := placement.OptionsFrom(st.cfg)
+	if err != nil {
+		return api{}, fmt.Errorf("placement: %w", err)
+	}
+	opts.Port, opts.PublicEndpoint = st.port, st.endpoint
+	svc, err := placement.New(ctx, opts, placement.Deps{DB: d, Validator: ids, IdentityURL: e.publicIdentityURL(), Log: e.log})
+	if err != nil {
+		return api{}, err
+	}
+	return e.api(ctx, d, st, identity.ServiceEntry{Type: "placement", Name: "placement", Description: "Placement"}, svc.Handler(), nil)
 }
 
 // register puts a service in the catalog. An embedded cloud keeps its endpoints following the

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gostack/gostack/internal/platform/db"
+	"github.com/gostack/gostack/internal/platform/httpapi"
 )
 
 // maxInt is Placement's bound on inventory integers (a signed 32-bit integer column).
@@ -22,7 +23,7 @@ var inventoryFields = []string{"total", "reserved", "min_unit", "max_unit", "ste
 // inventoryJSON renders one inventory.
 func inventoryJSON(i inventory) map[string]any {
 	return map[string]any{"total": i.Total, "reserved": i.Reserved, "min_unit": i.MinUnit,
-		"max_unit": i.MaxUnit, "step_size": i.StepSize, "allocation_ratio": i.Ratio}
+		"max_unit": i.MaxUnit, "step_size": i.StepSize, "allocation_ratio": httpapi.PyFloat(i.Ratio)}
 }
 
 // parseInventory reads one inventory record of class rc, with Placement's defaults.

@@ -83,7 +83,7 @@ func freePort(t testing.TB) int {
 
 // serviceFiles are the service-specific configuration files gostack reads beside the shared one;
 // startCloud gives each service's API its own free loopback port there.
-var serviceFiles = []string{"glance-api.conf", "neutron.conf"}
+var serviceFiles = []string{"glance-api.conf", "neutron.conf", "placement.conf"}
 
 // startCloud runs gostack on a fresh database of the dialect. SQLite uses the zero-setup first
 // start; MariaDB and PostgreSQL go through the operator's steps: db sync, fernet setup, bootstrap.
